@@ -1,0 +1,66 @@
+"""keras_resnet: the paper's ResNets as Keras 3 Functional models.
+
+Example:
+    >>> import keras_resnet
+    >>> model = keras_resnet.ResNet20()
+    >>> model.output_shape
+    (None, 10)
+"""
+
+from keras_resnet.models import (
+    Plain18,
+    Plain20,
+    Plain32,
+    Plain34,
+    Plain44,
+    Plain56,
+    Plain110,
+    ResNet18,
+    ResNet20,
+    ResNet32,
+    ResNet34,
+    ResNet44,
+    ResNet50,
+    ResNet56,
+    ResNet101,
+    ResNet110,
+    ResNet152,
+    ResNet1202,
+    ZeroPadShortcut,
+    count_flops,
+    feature_extractor,
+    get_model,
+    get_spec,
+    list_models,
+    recursion_limit,
+)
+from keras_resnet.version import __version__
+
+__all__ = [
+    "Plain18",
+    "Plain20",
+    "Plain32",
+    "Plain34",
+    "Plain44",
+    "Plain56",
+    "Plain110",
+    "ResNet18",
+    "ResNet20",
+    "ResNet32",
+    "ResNet34",
+    "ResNet44",
+    "ResNet50",
+    "ResNet56",
+    "ResNet101",
+    "ResNet110",
+    "ResNet152",
+    "ResNet1202",
+    "ZeroPadShortcut",
+    "__version__",
+    "count_flops",
+    "feature_extractor",
+    "get_model",
+    "get_spec",
+    "list_models",
+    "recursion_limit",
+]

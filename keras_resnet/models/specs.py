@@ -1,0 +1,152 @@
+"""The paper's architectures as data.
+
+ImageNet nets follow Table 1 of He et al. (2015), "Deep Residual Learning for Image
+Recognition"; CIFAR nets follow section 4.2. Everything that varies between depths lives
+here, so a reader can hold this file next to Table 1:
+
+    layer name | 18-layer    | 34-layer    | 50-layer          | 101-layer          | 152-layer
+    conv1      | 7x7, 64, stride 2, then 3x3 max pool, stride 2
+    conv2_x    | [3x3, 64]x2 | [3x3, 64]x3 | [1x1,64 3x3,64 1x1,256]x3  | x3       | x3
+    conv3_x    | ...x2       | x4          | [1x1,128 3x3,128 1x1,512]x4 | x4      | x8
+    conv4_x    | ...x2       | x6          | [1x1,256 3x3,256 1x1,1024]x6 | x23    | x36
+    conv5_x    | ...x2       | x3          | [1x1,512 3x3,512 1x1,2048]x3 | x3     | x3
+               | average pool, 1000-d fc, softmax
+    FLOPs      | 1.8e9       | 3.6e9       | 3.8e9             | 7.6e9              | 11.3e9
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+BASIC = "basic"
+BOTTLENECK = "bottleneck"
+
+#: Output channels of a bottleneck block relative to its inner width (Table 1: 64 -> 256).
+BOTTLENECK_EXPANSION = 4
+
+IMAGENET_WIDTHS = (64, 128, 256, 512)
+CIFAR_WIDTHS = (16, 32, 64)
+
+SHORTCUTS = ("A", "B", "C")
+VARIANTS = ("v1.5", "v1")
+
+
+@dataclasses.dataclass(frozen=True)
+class NetSpec:
+    """One network of the paper.
+
+    Attributes:
+        name: Lower-case model name, e.g. ``"resnet50"`` or ``"plain20"``.
+        family: ``"imagenet"`` (Table 1 stem and head) or ``"cifar"`` (section 4.2).
+        depth: Number of weighted layers the paper counts (convs plus the fc).
+        block: ``"basic"`` (two 3x3 convs) or ``"bottleneck"`` (1x1, 3x3, 1x1).
+        blocks_per_stage: Blocks in each stage, conv2 first.
+        widths: Inner width of each stage.
+        residual: False for the paper's plain nets (the same stacks without shortcuts).
+        paper_flops: Multiply-adds the paper reports (Table 1), or None where it gives none.
+    """
+
+    name: str
+    family: str
+    depth: int
+    block: str
+    blocks_per_stage: tuple[int, ...]
+    widths: tuple[int, ...]
+    residual: bool = True
+    paper_flops: float | None = None
+
+    @property
+    def out_channels(self) -> tuple[int, ...]:
+        """Channels leaving each stage (bottleneck stages expand by 4)."""
+        factor = BOTTLENECK_EXPANSION if self.block == BOTTLENECK else 1
+        return tuple(w * factor for w in self.widths)
+
+
+# Table 1: depth -> (block kind, blocks per stage conv2..conv5, paper FLOPs).
+IMAGENET_TABLE = {
+    18: (BASIC, (2, 2, 2, 2), 1.8e9),
+    34: (BASIC, (3, 4, 6, 3), 3.6e9),
+    50: (BOTTLENECK, (3, 4, 6, 3), 3.8e9),
+    101: (BOTTLENECK, (3, 4, 23, 3), 7.6e9),
+    152: (BOTTLENECK, (3, 8, 36, 3), 11.3e9),
+}
+
+# Table 2 / Fig. 3: the plain nets the paper compares against.
+IMAGENET_PLAIN_DEPTHS = (18, 34)
+
+# Section 4.2 / Table 6: depth = 6n + 2, n basic blocks per stage on 32/16/8 maps.
+CIFAR_RESNET_DEPTHS = (20, 32, 44, 56, 110, 1202)
+CIFAR_PLAIN_DEPTHS = (20, 32, 44, 56, 110)
+
+
+def cifar_blocks_per_stage(depth: int) -> int:
+    """Return ``n`` for a CIFAR net of depth ``6n + 2``.
+
+    Example:
+        >>> cifar_blocks_per_stage(110)
+        18
+    """
+    if not isinstance(depth, int) or depth < 8 or (depth - 2) % 6:
+        raise ValueError(
+            "The `depth` argument of a CIFAR ResNet must be 6n+2 for an integer n >= 1 "
+            f"(20, 32, 44, 56, 110, 1202, ...). Received: depth={depth!r}"
+        )
+    return (depth - 2) // 6
+
+
+def imagenet_spec(depth: int, *, residual: bool = True) -> NetSpec:
+    """Return the Table 1 spec of an ImageNet net.
+
+    Example:
+        >>> imagenet_spec(50).blocks_per_stage
+        (3, 4, 6, 3)
+    """
+    if depth not in IMAGENET_TABLE:
+        raise ValueError(
+            f"The `depth` argument of an ImageNet ResNet must be one of "
+            f"{sorted(IMAGENET_TABLE)}. Received: depth={depth!r}"
+        )
+    block, blocks, flops = IMAGENET_TABLE[depth]
+    return NetSpec(
+        name=f"{'resnet' if residual else 'plain'}{depth}",
+        family="imagenet",
+        depth=depth,
+        block=block,
+        blocks_per_stage=blocks,
+        widths=IMAGENET_WIDTHS,
+        residual=residual,
+        paper_flops=flops,
+    )
+
+
+def cifar_spec(depth: int, *, residual: bool = True) -> NetSpec:
+    """Return the section 4.2 spec of a CIFAR net (any depth 6n+2).
+
+    Example:
+        >>> cifar_spec(20).blocks_per_stage
+        (3, 3, 3)
+    """
+    n = cifar_blocks_per_stage(depth)
+    return NetSpec(
+        name=f"{'resnet' if residual else 'plain'}{depth}",
+        family="cifar",
+        depth=depth,
+        block=BASIC,
+        blocks_per_stage=(n, n, n),
+        widths=CIFAR_WIDTHS,
+        residual=residual,
+    )
+
+
+def all_specs() -> dict[str, NetSpec]:
+    """Every network that has a named constructor, keyed by its lower-case name.
+
+    Example:
+        >>> "resnet1202" in all_specs()
+        True
+    """
+    specs = [imagenet_spec(d) for d in IMAGENET_TABLE]
+    specs += [imagenet_spec(d, residual=False) for d in IMAGENET_PLAIN_DEPTHS]
+    specs += [cifar_spec(d) for d in CIFAR_RESNET_DEPTHS]
+    specs += [cifar_spec(d, residual=False) for d in CIFAR_PLAIN_DEPTHS]
+    return {s.name: s for s in specs}

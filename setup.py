@@ -1,0 +1,49 @@
+"""Packaging for keras-resnet-zoo (import name ``keras_resnet``)."""
+
+import pathlib
+import re
+
+from setuptools import find_packages, setup
+
+HERE = pathlib.Path(__file__).parent
+VERSION = re.search(
+    r'__version__ = "([^"]+)"', (HERE / "keras_resnet" / "version.py").read_text()
+).group(1)
+
+setup(
+    name="keras-resnet-zoo",
+    version=VERSION,
+    description=(
+        'The Keras 3 implementation of "Deep Residual Learning for Image Recognition": '
+        "the paper's networks, a pretrained-weight zoo and training recipes."
+    ),
+    long_description=(HERE / "README.md").read_text(encoding="utf-8"),
+    long_description_content_type="text/markdown",
+    license="Apache-2.0",
+    python_requires=">=3.10",
+    packages=find_packages(include=["keras_resnet", "keras_resnet.*"]),
+    include_package_data=True,
+    package_data={"keras_resnet": ["zoo/*.json", "*.json"]},
+    install_requires=[
+        "tensorflow>=2.16",
+        "keras>=3.3",
+        "tensorflow-datasets>=4.9",
+        # tensorflow-datasets 4.9.x fails on first use without it and does not declare it.
+        "importlib_resources>=5",
+        "h5py>=3.10",
+        "pillow>=10",
+        "huggingface-hub>=0.23",
+        "safetensors>=0.4",
+        "numpy>=1.26",
+    ],
+    extras_require={
+        "test": ["pytest>=8", "pytest-timeout>=2.3"],
+        "dev": ["pytest>=8", "pytest-timeout>=2.3", "ruff>=0.6"],
+    },
+    entry_points={"console_scripts": ["keras-resnet=keras_resnet.cli:main"]},
+    classifiers=[
+        "Programming Language :: Python :: 3",
+        "License :: OSI Approved :: Apache Software License",
+        "Topic :: Scientific/Engineering :: Artificial Intelligence",
+    ],
+)

@@ -1,0 +1,146 @@
+"""Every bad argument raises ValueError naming the argument, the value and what is allowed."""
+
+import re
+
+import keras
+import pytest
+
+import keras_resnet
+
+
+def _raises(pattern_parts, func, *args, **kwargs):
+    with pytest.raises(ValueError) as info:
+        func(*args, **kwargs)
+    message = str(info.value)
+    for part in pattern_parts:
+        assert re.search(part, message), f"{part!r} not in {message!r}"
+
+
+def test_unknown_model_name():
+    _raises(["`name`", "resnet51", "resnet50", "Did you mean"], keras_resnet.get_model, "resnet51")
+
+
+def test_cifar_depth_must_be_6n_plus_2():
+    from keras_resnet.models.specs import cifar_spec
+
+    _raises(["`depth`", "6n\\+2", "depth=21"], cifar_spec, 21)
+    _raises(["`depth`", "depth=2"], cifar_spec, 2)
+
+
+@pytest.mark.parametrize("bad", ["D", "projection", None, 1])
+def test_shortcut_must_be_a_b_or_c(bad):
+    _raises(
+        ["`shortcut`", re.escape(repr(bad)), "'A'", "'B'", "'C'"],
+        keras_resnet.ResNet20,
+        shortcut=bad,
+    )
+
+
+def test_shortcut_is_case_insensitive():
+    assert keras_resnet.ResNet20(shortcut="b").get_layer("conv3_block1_0_conv")
+
+
+def test_unknown_variant():
+    _raises(
+        ["`variant`", "'v2'", "'v1.5'", "'v1'"], keras_resnet.ResNet50, weights=None, variant="v2"
+    )
+
+
+@pytest.mark.parametrize("shape", [(31, 32, 3), (32, 16, 3), (8, 8, 3)])
+def test_input_smaller_than_32x32(shape):
+    _raises(
+        ["at least 32x32", re.escape(str(shape))],
+        keras_resnet.ResNet18,
+        weights=None,
+        input_shape=shape,
+    )
+    _raises(["at least 32x32"], keras_resnet.ResNet20, input_shape=shape)
+
+
+@pytest.mark.parametrize("shape", [(224, 224), (224, 224, 0), "224", (224, 224, 3, 1)])
+def test_malformed_input_shape(shape):
+    _raises(
+        ["`input_shape`", re.escape(repr(shape))],
+        keras_resnet.ResNet18,
+        weights=None,
+        input_shape=shape,
+    )
+
+
+def test_imagenet_weights_need_1000_classes_with_the_top():
+    _raises(
+        ["`classes`", "1000", "classes=10"], keras_resnet.ResNet50, weights="imagenet", classes=10
+    )
+
+
+def test_include_top_needs_static_input_shape():
+    _raises(
+        ["`include_top`", "static `input_shape`", re.escape("(None, None, 3)")],
+        keras_resnet.ResNet18,
+        weights=None,
+        input_shape=(None, None, 3),
+    )
+
+
+@pytest.mark.parametrize("pooling", ["mean", "AVG", 1])
+def test_pooling_must_be_none_avg_or_max(pooling):
+    _raises(
+        ["`pooling`", re.escape(repr(pooling)), "'avg'", "'max'"],
+        keras_resnet.ResNet20,
+        include_top=False,
+        pooling=pooling,
+    )
+
+
+def test_classifier_activation_with_pretrained_weights(tmp_path):
+    path = tmp_path / "r20.weights.h5"
+    keras_resnet.ResNet20().save_weights(path)
+    _raises(
+        ["`classifier_activation`", "'sigmoid'", "`softmax`"],
+        keras_resnet.ResNet20,
+        weights=str(path),
+        classifier_activation="sigmoid",
+    )
+    _raises(
+        ["`classifier_activation`", "'relu'"],
+        keras_resnet.ResNet50,
+        weights="imagenet",
+        classifier_activation="relu",
+    )
+    # Without pretrained weights any activation is fine, as in keras.applications.
+    assert keras_resnet.ResNet20(classifier_activation="sigmoid").output_shape == (None, 10)
+
+
+@pytest.mark.parametrize("classes", [0, -1, 2.5, "10"])
+def test_classes_must_be_a_positive_integer(classes):
+    _raises(["`classes`", re.escape(repr(classes))], keras_resnet.ResNet20, classes=classes)
+
+
+def test_pretrained_names_say_the_zoo_is_not_shipped_yet():
+    _raises(["zoo", "'imagenet'", "resnet50", "weights=None"], keras_resnet.ResNet50)
+    _raises(["zoo", "'a1_in1k'"], keras_resnet.ResNet50, weights="a1_in1k")
+
+
+def test_weights_file_errors(tmp_path):
+    with pytest.raises(FileNotFoundError, match=r"`weights`.*missing\.weights\.h5"):
+        keras_resnet.ResNet20(weights=str(tmp_path / "missing.weights.h5"))
+    _raises(["unpickles", "model.pth"], keras_resnet.ResNet20, weights=str(tmp_path / "model.pth"))
+    _raises(
+        ["`weights`", "\\.weights\\.h5", "notes.txt"],
+        keras_resnet.ResNet20,
+        weights=str(tmp_path / "notes.txt"),
+    )
+    _raises(["`weights`", "3.5"], keras_resnet.ResNet20, weights=3.5)
+
+
+def test_unexpected_keyword_is_a_type_error_naming_the_constructor():
+    with pytest.raises(TypeError, match=r"Plain18.*shortcut"):
+        keras_resnet.Plain18(shortcut="A")
+
+
+def test_channels_first_is_refused_clearly():
+    keras.config.set_image_data_format("channels_first")
+    try:
+        _raises(["channels_last"], keras_resnet.ResNet20)
+    finally:
+        keras.config.set_image_data_format("channels_last")
