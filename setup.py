@@ -43,7 +43,6 @@ setup(
     entry_points={"console_scripts": ["keras-resnet=keras_resnet.cli:main"]},
     classifiers=[
         "Programming Language :: Python :: 3",
-        "License :: OSI Approved :: Apache Software License",
         "Topic :: Scientific/Engineering :: Artificial Intelligence",
     ],
 )

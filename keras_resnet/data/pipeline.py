@@ -1,0 +1,155 @@
+"""``load`` and ``info``: tensorflow-datasets + tf.data with the paper's preprocessing."""
+
+from __future__ import annotations
+
+import tensorflow as tf
+import tensorflow_datasets as tfds
+
+from keras_resnet.data import transforms
+from keras_resnet.data.catalog import CIFAR_STYLE, defaults_for
+from keras_resnet.data.mean import cached_pixel_mean, compute_pixel_mean
+from keras_resnet.data.sources import check_name, get_builder
+
+AUTOTUNE = tf.data.AUTOTUNE
+
+
+def info(name: str, data_dir: str | None = None, *, download: bool = True) -> dict:
+    """Classes, class names, examples per split and image shape of a dataset.
+
+    Example:
+        >>> info("fashion_mnist")["class_names"][:2]  # doctest: +SKIP
+        ['T-shirt/top', 'Trouser']
+    """
+    builder = get_builder(name, data_dir, download=download)
+    image_key, label_key = builder.info.supervised_keys
+    label = builder.info.features[label_key]
+    return {
+        "name": name,
+        "classes": label.num_classes,
+        "class_names": list(label.names),
+        "splits": {split: s.num_examples for split, s in builder.info.splits.items()},
+        "image_shape": tuple(builder.info.features[image_key].shape),
+        "defaults": defaults_for(name, tuple(builder.info.features[image_key].shape)),
+    }
+
+
+def _seeds(seed: int | None):
+    """A dataset of fresh [2]-shaped seeds, reproducible when ``seed`` is given.
+
+    ``rerandomize_each_iteration`` gives every epoch new augmentations, still determined by
+    ``seed``.
+    """
+    return tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True).batch(2)
+
+
+def _to_float(image, label):
+    return tf.cast(image, tf.float32) / 255.0, label
+
+
+def load(
+    name: str,
+    split: str = "train",
+    *,
+    batch_size: int = 128,
+    training: bool | None = None,
+    data_dir: str | None = None,
+    image_size: int | None = None,
+    seed: int | None = None,
+    cache: bool | None = None,
+    repeat: bool = False,
+    drop_remainder: bool | None = None,
+    shuffle_buffer: int = 10_000,
+    download: bool = True,
+) -> tf.data.Dataset:
+    """A batched ``tf.data.Dataset`` of (float32 NHWC images, int64 labels) with the paper's
+    preprocessing.
+
+    CIFAR-like data (cifar10/100, fashion_mnist, mnist, small images): pixels in [0, 1] minus
+    the per-pixel mean of the training split (computed once, cached beside the data), zero
+    padded to ``image_size`` (Fashion-MNIST 28 -> 32); training adds section 4.2's 4-pixel pad,
+    random crop and horizontal flip (no flip for mnist). ImageNet-like data: section 3.4's
+    scale augmentation, random 224 crop, flip and PCA colour noise for training; shorter side
+    256 and a centre crop for evaluation; per-channel mean subtraction.
+
+    Args:
+        name: A dataset name (see ``keras_resnet.data.KNOWN_DATASETS``) or any TFDS image
+            classification dataset.
+        split: A TFDS split ("train", "test", "train[:90%]", ...).
+        batch_size: Examples per batch (the global batch under tf.distribute).
+        training: Augment and shuffle; defaults to ``split == "train"``.
+        data_dir: TFDS data directory (default ``~/tensorflow_datasets``).
+        image_size: Side of the delivered images (default 32 for CIFAR-like, 224 otherwise).
+        seed: Makes shuffling and augmentation reproducible (and the order deterministic).
+        cache: Keep decoded, mean-subtracted images in memory (default: on for CIFAR-like
+            data, off for ImageNet-scale data, which would not fit).
+        repeat: Repeat forever (for ``steps_per_epoch`` training).
+        drop_remainder: Drop the last partial batch; defaults to ``training``.
+        shuffle_buffer: Examples in the shuffle buffer when training.
+        download: Let TFDS download a dataset that is neither prepared nor on disk.
+
+    Example:
+        >>> ds = load("fashion_mnist", "test", batch_size=4)  # doctest: +SKIP
+        >>> images, labels = next(iter(ds))  # doctest: +SKIP
+        >>> images.shape  # doctest: +SKIP
+        TensorShape([4, 32, 32, 1])
+    """
+    check_name(name)
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+        raise ValueError(
+            "The `batch_size` argument should be a positive integer. "
+            f"Received: batch_size={batch_size!r}"
+        )
+    training = split == "train" if training is None else training
+    drop_remainder = training if drop_remainder is None else drop_remainder
+
+    builder = get_builder(name, data_dir, download=download)
+    image_shape = tuple(builder.info.features[builder.info.supervised_keys[0]].shape)
+    defaults = defaults_for(name, image_shape)
+    size = image_size or defaults.image_size
+    cifar_style = defaults.style == CIFAR_STYLE
+    cache = cifar_style if cache is None else cache
+
+    read_config = tfds.ReadConfig(shuffle_seed=seed, try_autocache=False)
+    ds = builder.as_dataset(
+        split=split, as_supervised=True, shuffle_files=training, read_config=read_config
+    )
+    ds = ds.map(_to_float, num_parallel_calls=AUTOTUNE)
+
+    if cifar_style:
+        mean = cached_pixel_mean(
+            builder.data_dir,
+            lambda: compute_pixel_mean(builder.as_dataset(split="train", as_supervised=True)),
+        )
+        mean = tf.constant(mean)
+        ds = ds.map(
+            lambda image, label: (transforms.pad_to(image - mean, size), label),
+            num_parallel_calls=AUTOTUNE,
+        )
+    elif image_shape[-1] == 1:
+        ds = ds.map(lambda image, label: (tf.image.grayscale_to_rgb(image), label))
+    if cache:
+        ds = ds.cache()
+    if training:
+        ds = ds.shuffle(shuffle_buffer, seed=seed, reshuffle_each_iteration=True)
+
+        def augment(pair, s):
+            image, label = pair
+            if cifar_style:
+                return transforms.pad_crop_flip(image, s, flip=defaults.flip), label
+            return transforms.imagenet_train(image, s, size=size, flip=defaults.flip), label
+
+        ds = tf.data.Dataset.zip(ds, _seeds(seed)).map(augment, num_parallel_calls=AUTOTUNE)
+    elif not cifar_style:
+        ds = ds.map(
+            lambda image, label: (transforms.imagenet_eval(image, size=size), label),
+            num_parallel_calls=AUTOTUNE,
+        )
+    ds = ds.batch(batch_size, drop_remainder=drop_remainder, num_parallel_calls=AUTOTUNE)
+    if repeat:
+        ds = ds.repeat()
+    options = tf.data.Options()
+    # Evaluation is always in order; training only when a seed asks for reproducibility.
+    options.deterministic = seed is not None or not training
+    # Shard by example: small TFDS datasets have fewer files than a cluster has workers.
+    options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
+    return ds.with_options(options).prefetch(AUTOTUNE)

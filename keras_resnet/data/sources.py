@@ -1,0 +1,98 @@
+"""Find or prepare a TFDS dataset: already prepared, local IDX files, or TFDS's download."""
+
+from __future__ import annotations
+
+import difflib
+import os
+
+import tensorflow_datasets as tfds
+
+from keras_resnet.data.catalog import KNOWN_DATASETS
+from keras_resnet.data.local_builders import (
+    LOCAL_BUILDERS,
+    SYSTEM_DIRS,
+    find_idx_files,
+    prepare_from_idx,
+)
+
+#: Environment variable naming a directory with a dataset's raw files, e.g.
+#: KERAS_RESNET_FASHION_MNIST_DIR=/data/fashion-mnist.
+SOURCE_DIR_ENV = "KERAS_RESNET_{NAME}_DIR"
+
+
+def check_name(name: str) -> None:
+    """Raise ValueError unless ``name`` is a known or TFDS-registered dataset.
+
+    Example:
+        >>> check_name("fashion_mnist")
+    """
+    if name in KNOWN_DATASETS:
+        return
+    registered = tfds.list_builders(with_community_datasets=False)
+    if not isinstance(name, str) or name.split(":")[0] not in registered:
+        close = difflib.get_close_matches(str(name), list(KNOWN_DATASETS) + registered, n=3)
+        hint = f" Did you mean {', '.join(map(repr, close))}?" if close else ""
+        raise ValueError(
+            f"Unknown dataset. The `name` argument should be one of {list(KNOWN_DATASETS)} or "
+            f"another tensorflow-datasets image classification dataset.{hint} "
+            f"Received: name={name!r}"
+        )
+
+
+def source_dirs(name: str, data_dir: str | None) -> list[str]:
+    """Directories searched for a dataset's raw files, in order.
+
+    Example:
+        >>> source_dirs("fashion_mnist", "/data")[-1]
+        '/usr/share/datasets/fashion-mnist'
+    """
+    dirs = []
+    env = os.environ.get(SOURCE_DIR_ENV.format(NAME=name.upper()))
+    if env:
+        dirs.append(env)
+    root = data_dir or os.path.expanduser(os.environ.get("TFDS_DATA_DIR", "~/tensorflow_datasets"))
+    dirs.append(os.path.join(root, "downloads", "manual", name))
+    if name in SYSTEM_DIRS:
+        dirs.append(SYSTEM_DIRS[name])
+    return dirs
+
+
+def get_builder(
+    name: str, data_dir: str | None = None, *, download: bool = True
+) -> tfds.core.DatasetBuilder:
+    """A prepared TFDS builder for ``name``, preparing it first if needed.
+
+    Order: data already prepared in ``data_dir``; for fashion_mnist and mnist, IDX files in
+    ``$KERAS_RESNET_<NAME>_DIR``, ``<data_dir>/downloads/manual/<name>`` or the Debian
+    package's directory; then TFDS's own download (unless ``download=False``). Fails with
+    FileNotFoundError that says where to put the files.
+
+    Example:
+        >>> get_builder("fashion_mnist").info.name  # doctest: +SKIP
+        'fashion_mnist'
+    """
+    check_name(name)
+    builder = tfds.builder(name, data_dir=data_dir)
+    if builder.is_prepared():
+        return builder
+    if name in LOCAL_BUILDERS:
+        for directory in source_dirs(name, data_dir):
+            if find_idx_files(directory):
+                return prepare_from_idx(name, directory, data_dir)
+    searched = ", ".join(source_dirs(name, data_dir))
+    advice = (
+        f"Put its raw files in one of: {searched} (for fashion_mnist on Debian: apt-get "
+        "install dataset-fashion-mnist), or pass data_dir= where it is prepared."
+    )
+    if not download:
+        raise FileNotFoundError(
+            f"Dataset {name!r} is not prepared in {builder.data_dir} and download=False. {advice}"
+        )
+    try:
+        builder.download_and_prepare()
+    except Exception as error:
+        raise FileNotFoundError(
+            f"Dataset {name!r} is not prepared in {builder.data_dir} and could not be "
+            f"downloaded ({type(error).__name__}: {str(error)[:300]}). {advice}"
+        ) from error
+    return builder

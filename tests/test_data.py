@@ -1,0 +1,212 @@
+"""Data pipelines on real Fashion-MNIST (Debian's dataset-fashion-mnist) and small made-up data."""
+
+import gzip
+import os
+import warnings
+
+import numpy as np
+import pytest
+import tensorflow as tf
+import tensorflow_datasets as tfds
+from PIL import Image
+
+from keras_resnet import data
+from keras_resnet.data import transforms
+from keras_resnet.data.idx import read_idx
+from keras_resnet.data.local_builders import SYSTEM_DIRS
+
+FASHION_DIR = SYSTEM_DIRS["fashion_mnist"]
+
+
+@pytest.fixture(scope="session")
+def fashion_dir(tmp_path_factory):
+    """A TFDS data_dir with fashion_mnist prepared from the Debian files (once per session)."""
+    assert os.path.isdir(FASHION_DIR), "apt-get install dataset-fashion-mnist (.ci/run does)"
+    data_dir = str(tmp_path_factory.mktemp("tfds"))
+    data.get_builder("fashion_mnist", data_dir, download=False)
+    return data_dir
+
+
+def _all(ds):
+    images, labels = zip(*[(x.numpy(), y.numpy()) for x, y in ds], strict=True)
+    return np.concatenate(images), np.concatenate(labels)
+
+
+def test_fashion_mnist_splits_and_classes(fashion_dir):
+    about = data.info("fashion_mnist", fashion_dir)
+    assert about["splits"] == {"train": 60_000, "test": 10_000}
+    assert about["classes"] == 10 and about["class_names"][0] == "T-shirt/top"
+    images, labels = _all(data.load("fashion_mnist", "test", batch_size=2000, data_dir=fashion_dir))
+    assert images.shape == (10_000, 32, 32, 1) and images.dtype == np.float32
+    assert np.bincount(labels).tolist() == [1000] * 10
+
+
+def test_tfds_itself_loads_the_prepared_data_offline(fashion_dir):
+    ds = tfds.load("fashion_mnist", split="train", data_dir=fashion_dir, download=False)
+    assert int(ds.cardinality()) == 60_000
+
+
+def test_mean_subtraction_centres_the_training_split(fashion_dir):
+    images, _ = _all(
+        data.load("fashion_mnist", "train", batch_size=6000, training=False, data_dir=fashion_dir)
+    )
+    assert images.shape == (60_000, 32, 32, 1)
+    assert np.abs(images.astype(np.float64).mean(axis=0)).max() < 1e-3
+    # The 28x28 images sit in the middle of a zero border (2 pixels each side).
+    assert np.all(images[:, :2] == 0) and np.all(images[:, :, -2:] == 0)
+
+
+def test_training_augmentation_pads_crops_and_flips_real_images(fashion_dir):
+    plain, labels = _all(
+        data.load("fashion_mnist", "test", batch_size=256, training=False, data_dir=fashion_dir)
+    )
+    augmented, aug_labels = _all(
+        data.load(
+            "fashion_mnist", "test", batch_size=256, training=True, seed=3,
+            shuffle_buffer=1, data_dir=fashion_dir, drop_remainder=False,
+        )
+    )  # fmt: skip
+    np.testing.assert_array_equal(aug_labels, labels)  # order kept with a 1-element buffer
+    assert augmented.shape == plain.shape
+    changed = [not np.array_equal(a, p) for a, p in zip(augmented[:200], plain[:200], strict=True)]
+    assert sum(changed) > 150
+    # Every augmented image is a shift by at most 4 pixels (maybe mirrored) of the original.
+    for original, view in zip(plain[:20], augmented[:20], strict=True):
+        padded = np.pad(original, [(4, 4), (4, 4), (0, 0)])
+        views = [
+            candidate[dy : dy + 32, dx : dx + 32]
+            for candidate in (padded, padded[:, ::-1])
+            for dy in range(9)
+            for dx in range(9)
+        ]
+        assert any(np.array_equal(view, v) for v in views)
+
+
+def test_pipelines_are_deterministic(fashion_dir):
+    def first_batches(**kwargs):
+        ds = data.load("fashion_mnist", batch_size=64, data_dir=fashion_dir, **kwargs)
+        return [x.numpy() for x, _ in ds.take(3)]
+
+    for a, b in zip(first_batches(split="test"), first_batches(split="test"), strict=True):
+        np.testing.assert_array_equal(a, b)
+    for a, b in zip(first_batches(seed=7), first_batches(seed=7), strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(first_batches(seed=7)[0], first_batches(seed=8)[0])
+
+
+def test_each_epoch_gets_new_augmentations(fashion_dir):
+    ds = data.load(
+        "fashion_mnist", "test", batch_size=64, training=True, seed=1, data_dir=fashion_dir
+    )
+    epoch1 = next(iter(ds))[0].numpy()
+    epoch2 = next(iter(ds))[0].numpy()
+    assert not np.array_equal(epoch1, epoch2)
+
+
+def _write_idx(path, array, compress):
+    header = bytes([0, 0, 8, array.ndim]) + b"".join(d.to_bytes(4, "big") for d in array.shape)
+    payload = header + array.astype(np.uint8).tobytes()
+    with (gzip.open if compress else open)(path, "wb") as f:
+        f.write(payload)
+
+
+def test_any_mnist_format_directory_via_the_environment(tmp_path, monkeypatch):
+    source = tmp_path / "raw"
+    source.mkdir()
+    rng = np.random.default_rng(0)
+    for stem, count, compress in (("train", 30, True), ("t10k", 10, False)):
+        _write_idx(source / f"{stem}-images-idx3-ubyte{'.gz' if compress else ''}",
+                   rng.integers(0, 256, (count, 28, 28)), compress)  # fmt: skip
+        _write_idx(source / f"{stem}-labels-idx1-ubyte{'.gz' if compress else ''}",
+                   np.arange(count) % 10, compress)  # fmt: skip
+    monkeypatch.setenv("KERAS_RESNET_MNIST_DIR", str(source))
+    images, labels = _all(
+        data.load("mnist", "train", batch_size=8, training=False, data_dir=str(tmp_path / "tfds"))
+    )
+    assert images.shape == (30, 32, 32, 1)
+    assert sorted(labels.tolist()) == sorted((np.arange(30) % 10).tolist())
+
+
+def test_idx_reader_rejects_truncated_files(tmp_path):
+    path = tmp_path / "images-idx3-ubyte"
+    _write_idx(path, np.zeros((3, 4, 4)), compress=False)
+    assert read_idx(path).shape == (3, 4, 4)
+    path.write_bytes(path.read_bytes()[:-5])
+    with pytest.raises(ValueError, match="truncated"):
+        read_idx(path)
+    (tmp_path / "x").write_bytes(b"hello world")
+    with pytest.raises(ValueError, match="not an IDX file"):
+        read_idx(tmp_path / "x")
+
+
+def test_unknown_dataset_and_missing_files(tmp_path, monkeypatch):
+    with pytest.raises(ValueError, match=r"`name`.*fashion_mnist.*Received: name='fashoin_mnist'"):
+        data.load("fashoin_mnist")
+    monkeypatch.setenv("KERAS_RESNET_MNIST_DIR", str(tmp_path / "empty"))
+    monkeypatch.setattr(data.local_builders, "SYSTEM_DIRS", {})
+    monkeypatch.setattr(data.sources, "SYSTEM_DIRS", {})
+    with pytest.raises(FileNotFoundError, match=r"not prepared.*download=False.*empty"):
+        data.load("mnist", data_dir=str(tmp_path / "tfds"), download=False)
+    with pytest.raises(ValueError, match="`batch_size`"):
+        data.load("mnist", batch_size=0)
+
+
+def test_ten_crop_agrees_with_slicing():
+    image = np.random.default_rng(0).normal(size=(7, 9, 3)).astype("float32")
+    crops = data.ten_crop(image, size=5).numpy()
+    corners = [image[:5, :5], image[:5, 4:], image[2:, :5], image[2:, 4:], image[1:6, 2:7]]
+    expected = corners + [c[:, ::-1] for c in corners]
+    np.testing.assert_array_equal(crops, np.stack(expected))
+    with pytest.raises(ValueError, match="`size`"):
+        data.ten_crop(image, size=0)
+
+
+def test_multiscale_averages_the_fully_convolutional_model_over_scales():
+    import keras
+
+    inputs = keras.Input((16, 16, 1))
+    model = keras.Model(inputs, keras.layers.GlobalAveragePooling2D()(inputs * inputs))
+    image = np.arange(8 * 12, dtype="float32").reshape(8, 12, 1) / 100
+    got = data.multiscale_predict(model, image, scales=(8, 16), mean=0.5)
+    by_hand = []
+    for shape in ((8, 12), (16, 24)):
+        resized = tf.image.resize(image, shape).numpy() - 0.5
+        by_hand.append((resized**2).mean())
+    np.testing.assert_allclose(got, [[np.mean(by_hand)]], rtol=1e-5)
+    assert data.fully_convolutional(model).input_shape == (None, None, None, 1)
+
+
+def test_imagenet_transforms_shapes_and_pca_noise():
+    image = tf.random.uniform((300, 400, 3), seed=0)
+    seed = tf.constant([1, 2], tf.int64)
+    assert transforms.imagenet_train(image, seed).shape == (224, 224, 3)
+    assert transforms.imagenet_eval(image).shape == (224, 224, 3)
+    shifted = transforms.pca_lighting(tf.zeros((2, 2, 3)), seed).numpy()
+    assert np.allclose(shifted, shifted[0, 0]) and 0 < np.abs(shifted).max() < 0.2
+
+
+def test_from_directory_skips_bad_files_and_converts_modes(tmp_path):
+    cats, dogs = tmp_path / "cats", tmp_path / "dogs"
+    cats.mkdir(), dogs.mkdir()
+    Image.new("CMYK", (20, 10), (0, 255, 255, 0)).save(cats / "cmyk.jpg")
+    Image.fromarray(np.full((12, 12), 65535, np.uint16)).save(cats / "deep.png")
+    Image.new("RGBA", (8, 8), (0, 0, 255, 128)).save(dogs / "rgba.png")
+    rotated = Image.new("RGB", (16, 8), (0, 255, 0))
+    exif = rotated.getexif()
+    exif[0x0112] = 6  # rotate 90 degrees when shown
+    rotated.save(dogs / "rotated.jpg", exif=exif)
+    (dogs / "corrupt.jpg").write_bytes(b"\xff\xd8 not really a jpeg")
+    (dogs / "notes.png").write_text("hello")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        ds = data.from_directory(str(tmp_path), image_size=16, batch_size=8)
+    assert any("skipped 2 of 6" in str(w.message) for w in caught)
+    assert ds.class_names == ["cats", "dogs"]
+    images, labels = _all(ds)
+    assert images.shape == (4, 16, 16, 3) and labels.tolist() == [0, 0, 1, 1]
+    np.testing.assert_allclose(images[0].mean(axis=(0, 1)), [1, 0, 0], atol=0.05)  # CMYK red
+    np.testing.assert_allclose(images[1], 1.0)  # 16-bit white stays white
+    from keras_resnet.data.directory import decode_image
+
+    assert decode_image(str(dogs / "rotated.jpg"), 3).shape == (16, 8, 3)  # EXIF applied
+    assert decode_image(str(cats / "deep.png"), 1).shape == (12, 12, 1)
