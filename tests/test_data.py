@@ -210,3 +210,41 @@ def test_from_directory_skips_bad_files_and_converts_modes(tmp_path):
 
     assert decode_image(str(dogs / "rotated.jpg"), 3).shape == (16, 8, 3)  # EXIF applied
     assert decode_image(str(cats / "deep.png"), 1).shape == (12, 12, 1)
+
+
+def _write_cifar_binary(archive, records_per_file=4):
+    import io
+    import tarfile
+
+    rng = np.random.default_rng(0)
+    members = {
+        "cifar-10-batches-bin/batches.meta.txt": "\n".join(f"c{i}" for i in range(10)).encode()
+    }
+    for name in [f"data_batch_{i}.bin" for i in range(1, 6)] + ["test_batch.bin"]:
+        labels = rng.integers(0, 10, records_per_file, dtype=np.uint8)
+        pixels = rng.integers(0, 256, (records_per_file, 3072), dtype=np.uint8)
+        members[f"cifar-10-batches-bin/{name}"] = np.column_stack([labels, pixels]).tobytes()
+    with tarfile.open(archive, "w:gz") as tar:
+        for name, payload in members.items():
+            entry = tarfile.TarInfo(name)
+            entry.size = len(payload)
+            tar.addfile(entry, io.BytesIO(payload))
+
+
+def test_a_local_cifar10_binary_archive_is_prepared_offline(tmp_path, monkeypatch):
+    source = tmp_path / "raw"
+    source.mkdir()
+    _write_cifar_binary(source / "cifar-10-binary.tar.gz")
+    monkeypatch.setenv("KERAS_RESNET_CIFAR10_DIR", str(source))
+    data_dir = str(tmp_path / "tfds")
+    images, labels = _all(data.load("cifar10", "train", batch_size=5, training=True, seed=0,
+                                    data_dir=data_dir, download=False))  # fmt: skip
+    assert images.shape == (20, 32, 32, 3) and labels.max() < 10
+    assert data.info("cifar10", data_dir)["class_names"] == [f"c{i}" for i in range(10)]
+
+
+def test_the_pickled_cifar_archive_is_refused(tmp_path, monkeypatch):
+    (tmp_path / "cifar-10-python.tar.gz").write_bytes(b"pickles")
+    monkeypatch.setenv("KERAS_RESNET_CIFAR10_DIR", str(tmp_path))
+    with pytest.raises(ValueError, match=r"pickles.*cifar-10-binary\.tar\.gz"):
+        data.load("cifar10", data_dir=str(tmp_path / "tfds"), download=False)

@@ -1,10 +1,14 @@
-"""TFDS builders that prepare MNIST-format datasets from IDX files already on disk.
+"""TFDS builders that prepare datasets from files already on disk, with no network.
 
 TFDS's own ``fashion_mnist`` builder only takes files whose sha256 matches the ones it
 registers; Debian's ``dataset-fashion-mnist`` recompresses them, so TFDS rejects them and goes
 to the network. These builders inherit everything from TFDS's (name, version, features,
-class names) and differ only in reading the IDX files from a manual directory, so the
+class names) and differ only in reading the raw files from a manual directory, so the
 prepared data is exactly what ``tfds.load("fashion_mnist")`` reads afterwards, offline.
+
+Sources: the four MNIST-format IDX files (``.gz`` or not) for fashion_mnist and mnist; the
+binary CIFAR archives ``cifar-10-binary.tar.gz`` / ``cifar-100-binary.tar.gz``. The CIFAR
+"python" archives hold pickles, which keras_resnet never loads.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from __future__ import annotations
 import os
 
 import tensorflow_datasets as tfds
+from tensorflow_datasets.image_classification import cifar as tfds_cifar
 from tensorflow_datasets.image_classification import mnist as tfds_mnist
 
 from keras_resnet.data.idx import read_idx
@@ -45,6 +50,10 @@ def find_idx_files(directory: str) -> dict[str, tuple[str, str]] | None:
 
 class _IdxFromManualDir:
     """Mixin: read the four IDX files from ``dl_manager.manual_dir``."""
+
+    @classmethod
+    def has_sources(cls, directory: str) -> bool:
+        return find_idx_files(directory) is not None
 
     MANUAL_DOWNLOAD_INSTRUCTIONS = (
         "Put train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte and "
@@ -82,7 +91,63 @@ class LocalMNIST(_IdxFromManualDir, tfds_mnist.MNIST, skip_registration=True):
     name = "mnist"
 
 
-LOCAL_BUILDERS = {"fashion_mnist": LocalFashionMNIST, "mnist": LocalMNIST}
+class _LocalArchive:
+    """Stands in for TFDS's download manager: "downloading" extracts a local archive."""
+
+    def __init__(self, dl_manager, archive: str):
+        self._dl_manager, self._archive = dl_manager, archive
+
+    def download_and_extract(self, url):
+        return self._dl_manager.extract(self._archive)
+
+
+class _CifarFromManualDir:
+    """Mixin: extract ``ARCHIVE`` from the manual directory instead of downloading it."""
+
+    ARCHIVE = ""
+    PICKLED_ARCHIVE = ""
+
+    @classmethod
+    def has_sources(cls, directory: str) -> bool:
+        if os.path.isfile(os.path.join(directory, cls.ARCHIVE)):
+            return True
+        if os.path.isfile(os.path.join(directory, cls.PICKLED_ARCHIVE)):
+            raise ValueError(
+                f"{cls.PICKLED_ARCHIVE} in {directory} holds Python pickles, which keras_resnet "
+                f"never loads (they can run arbitrary code). Put {cls.ARCHIVE} (the binary "
+                "version, from the same CIFAR page) there instead."
+            )
+        return False
+
+    def _split_generators(self, dl_manager):
+        archive = os.path.join(os.fspath(dl_manager.manual_dir), self.ARCHIVE)
+        return super()._split_generators(_LocalArchive(dl_manager, archive))
+
+
+class LocalCifar10(_CifarFromManualDir, tfds_cifar.Cifar10, skip_registration=True):
+    """TFDS's ``cifar10`` prepared from a local ``cifar-10-binary.tar.gz``."""
+
+    name = "cifar10"
+    ARCHIVE = "cifar-10-binary.tar.gz"
+    PICKLED_ARCHIVE = "cifar-10-python.tar.gz"
+    MANUAL_DOWNLOAD_INSTRUCTIONS = f"Put {ARCHIVE} in the manual directory."
+
+
+class LocalCifar100(_CifarFromManualDir, tfds_cifar.Cifar100, skip_registration=True):
+    """TFDS's ``cifar100`` prepared from a local ``cifar-100-binary.tar.gz``."""
+
+    name = "cifar100"
+    ARCHIVE = "cifar-100-binary.tar.gz"
+    PICKLED_ARCHIVE = "cifar-100-python.tar.gz"
+    MANUAL_DOWNLOAD_INSTRUCTIONS = f"Put {ARCHIVE} in the manual directory."
+
+
+LOCAL_BUILDERS = {
+    "fashion_mnist": LocalFashionMNIST,
+    "mnist": LocalMNIST,
+    "cifar10": LocalCifar10,
+    "cifar100": LocalCifar100,
+}
 
 #: Where Debian's packages put the IDX files (``apt-get install dataset-fashion-mnist``).
 SYSTEM_DIRS = {
@@ -91,14 +156,14 @@ SYSTEM_DIRS = {
 }
 
 
-def prepare_from_idx(
+def prepare_local(
     name: str, source_dir: str, data_dir: str | None = None
 ) -> tfds.core.DatasetBuilder:
-    """Prepare TFDS dataset ``name`` ("fashion_mnist" or "mnist") from IDX files in ``source_dir``.
+    """Prepare TFDS dataset ``name`` (a key of LOCAL_BUILDERS) from raw files in ``source_dir``.
 
     Example:
-        >>> builder = prepare_from_idx("fashion_mnist", "/usr/share/datasets/fashion-mnist",
-        ...                            data_dir="/tmp/tfds")  # doctest: +SKIP
+        >>> builder = prepare_local("fashion_mnist", "/usr/share/datasets/fashion-mnist",
+        ...                         data_dir="/tmp/tfds")  # doctest: +SKIP
         >>> builder.info.splits["test"].num_examples  # doctest: +SKIP
         10000
     """

@@ -11,8 +11,7 @@ from keras_resnet.data.catalog import KNOWN_DATASETS
 from keras_resnet.data.local_builders import (
     LOCAL_BUILDERS,
     SYSTEM_DIRS,
-    find_idx_files,
-    prepare_from_idx,
+    prepare_local,
 )
 
 #: Environment variable naming a directory with a dataset's raw files, e.g.
@@ -62,10 +61,11 @@ def get_builder(
 ) -> tfds.core.DatasetBuilder:
     """A prepared TFDS builder for ``name``, preparing it first if needed.
 
-    Order: data already prepared in ``data_dir``; for fashion_mnist and mnist, IDX files in
-    ``$KERAS_RESNET_<NAME>_DIR``, ``<data_dir>/downloads/manual/<name>`` or the Debian
-    package's directory; then TFDS's own download (unless ``download=False``). Fails with
-    FileNotFoundError that says where to put the files.
+    Order: data already prepared in ``data_dir``; raw files (the IDX files of fashion_mnist
+    and mnist, the binary archive of cifar10/100) in ``$KERAS_RESNET_<NAME>_DIR``,
+    ``<data_dir>/downloads/manual/<name>`` or the Debian package's directory; then TFDS's own
+    download (unless ``download=False``). Fails with FileNotFoundError that says where to put
+    the files.
 
     Example:
         >>> get_builder("fashion_mnist").info.name  # doctest: +SKIP
@@ -77,8 +77,8 @@ def get_builder(
         return builder
     if name in LOCAL_BUILDERS:
         for directory in source_dirs(name, data_dir):
-            if find_idx_files(directory):
-                return prepare_from_idx(name, directory, data_dir)
+            if LOCAL_BUILDERS[name].has_sources(directory):
+                return prepare_local(name, directory, data_dir)
     searched = ", ".join(source_dirs(name, data_dir))
     advice = (
         f"Put its raw files in one of: {searched} (for fashion_mnist on Debian: apt-get "
