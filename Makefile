@@ -41,6 +41,7 @@ format: $(VENV)/.installed-test
 
 bench: $(VENV)/.installed-run
 	$(BIN)/python bench/inference.py
+	$(BIN)/python bench/data.py
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache

@@ -35,6 +35,10 @@ setup(
         "huggingface-hub>=0.23",
         "safetensors>=0.4",
         "numpy>=1.26",
+        # recipes: the Fig. 6-style error plot and the TensorBoard logs of every run
+        # (tf.summary needs the tensorboard package; TensorFlow no longer pulls it in).
+        "matplotlib>=3.7",
+        "tensorboard>=2.16",
     ],
     extras_require={
         "test": ["pytest>=8", "pytest-timeout>=2.3"],

@@ -1,7 +1,6 @@
 """Data pipelines on real Fashion-MNIST (Debian's dataset-fashion-mnist) and small made-up data."""
 
 import gzip
-import os
 import warnings
 
 import numpy as np
@@ -13,18 +12,6 @@ from PIL import Image
 from keras_resnet import data
 from keras_resnet.data import transforms
 from keras_resnet.data.idx import read_idx
-from keras_resnet.data.local_builders import SYSTEM_DIRS
-
-FASHION_DIR = SYSTEM_DIRS["fashion_mnist"]
-
-
-@pytest.fixture(scope="session")
-def fashion_dir(tmp_path_factory):
-    """A TFDS data_dir with fashion_mnist prepared from the Debian files (once per session)."""
-    assert os.path.isdir(FASHION_DIR), "apt-get install dataset-fashion-mnist (.ci/run does)"
-    data_dir = str(tmp_path_factory.mktemp("tfds"))
-    data.get_builder("fashion_mnist", data_dir, download=False)
-    return data_dir
 
 
 def _all(ds):

@@ -14,13 +14,14 @@ from keras_resnet.data.evaluation import (
     multiscale_predict,
     ten_crop,
 )
-from keras_resnet.data.pipeline import info, load
+from keras_resnet.data.pipeline import decoded, info, load
 from keras_resnet.data.sources import get_builder
 
 __all__ = [
     "KNOWN_DATASETS",
     "PAPER_SCALES",
     "DatasetDefaults",
+    "decoded",
     "defaults_for",
     "from_directory",
     "fully_convolutional",

@@ -6,7 +6,7 @@ import tensorflow as tf
 import tensorflow_datasets as tfds
 
 from keras_resnet.data import transforms
-from keras_resnet.data.catalog import CIFAR_STYLE, defaults_for
+from keras_resnet.data.catalog import CIFAR_STYLE, DatasetDefaults, defaults_for
 from keras_resnet.data.mean import cached_pixel_mean, compute_pixel_mean
 from keras_resnet.data.sources import check_name, get_builder
 
@@ -44,6 +44,52 @@ def _seeds(seed: int | None):
 
 def _to_float(image, label):
     return tf.cast(image, tf.float32) / 255.0, label
+
+
+def decoded(
+    name: str,
+    split: str = "test",
+    *,
+    data_dir: str | None = None,
+    image_size: int | None = None,
+    seed: int | None = None,
+    shuffle_files: bool = False,
+    download: bool = True,
+) -> tuple[tf.data.Dataset, DatasetDefaults, int]:
+    """Unbatched (float32 image, label) pairs before any crop or augmentation.
+
+    CIFAR-like data: [0, 1] minus the per-pixel training mean, zero padded to ``image_size``.
+    ImageNet-like data: [0, 1] at the stored size (RGB), not yet mean-subtracted. Returns the
+    dataset, the dataset's defaults and the image size the pipeline targets.
+
+    Example:
+        >>> ds, defaults, size = decoded("fashion_mnist", "test")  # doctest: +SKIP
+        >>> size  # doctest: +SKIP
+        32
+    """
+    check_name(name)
+    builder = get_builder(name, data_dir, download=download)
+    image_shape = tuple(builder.info.features[builder.info.supervised_keys[0]].shape)
+    defaults = defaults_for(name, image_shape)
+    size = image_size or defaults.image_size
+    read_config = tfds.ReadConfig(shuffle_seed=seed, try_autocache=False)
+    ds = builder.as_dataset(
+        split=split, as_supervised=True, shuffle_files=shuffle_files, read_config=read_config
+    )
+    ds = ds.map(_to_float, num_parallel_calls=AUTOTUNE)
+    if defaults.style == CIFAR_STYLE:
+        mean = cached_pixel_mean(
+            builder.data_dir,
+            lambda: compute_pixel_mean(builder.as_dataset(split="train", as_supervised=True)),
+        )
+        mean = tf.constant(mean)
+        ds = ds.map(
+            lambda image, label: (transforms.pad_to(image - mean, size), label),
+            num_parallel_calls=AUTOTUNE,
+        )
+    elif image_shape[-1] == 1:
+        ds = ds.map(lambda image, label: (tf.image.grayscale_to_rgb(image), label))
+    return ds, defaults, size
 
 
 def load(
@@ -102,31 +148,12 @@ def load(
     training = split == "train" if training is None else training
     drop_remainder = training if drop_remainder is None else drop_remainder
 
-    builder = get_builder(name, data_dir, download=download)
-    image_shape = tuple(builder.info.features[builder.info.supervised_keys[0]].shape)
-    defaults = defaults_for(name, image_shape)
-    size = image_size or defaults.image_size
+    ds, defaults, size = decoded(
+        name, split, data_dir=data_dir, image_size=image_size, seed=seed,
+        shuffle_files=training, download=download,
+    )  # fmt: skip
     cifar_style = defaults.style == CIFAR_STYLE
     cache = cifar_style if cache is None else cache
-
-    read_config = tfds.ReadConfig(shuffle_seed=seed, try_autocache=False)
-    ds = builder.as_dataset(
-        split=split, as_supervised=True, shuffle_files=training, read_config=read_config
-    )
-    ds = ds.map(_to_float, num_parallel_calls=AUTOTUNE)
-
-    if cifar_style:
-        mean = cached_pixel_mean(
-            builder.data_dir,
-            lambda: compute_pixel_mean(builder.as_dataset(split="train", as_supervised=True)),
-        )
-        mean = tf.constant(mean)
-        ds = ds.map(
-            lambda image, label: (transforms.pad_to(image - mean, size), label),
-            num_parallel_calls=AUTOTUNE,
-        )
-    elif image_shape[-1] == 1:
-        ds = ds.map(lambda image, label: (tf.image.grayscale_to_rgb(image), label))
     if cache:
         ds = ds.cache()
     if training:

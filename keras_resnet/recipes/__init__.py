@@ -1,0 +1,28 @@
+"""Training recipes: the paper's setups as data, trained with ``model.fit``.
+
+Example:
+    >>> from keras_resnet import recipes
+    >>> recipes.get("cifar10_resnet20").lr_boundaries
+    (32000, 48000)
+"""
+
+from keras_resnet.recipes.evaluate import evaluate
+from keras_resnet.recipes.recipe import Recipe
+from keras_resnet.recipes.registry import get, list_recipes, register
+from keras_resnet.recipes.schedules import PaperSchedule, WarmupUntilError
+from keras_resnet.recipes.train import TrainResult, train
+
+list = list_recipes
+
+__all__ = [
+    "PaperSchedule",
+    "Recipe",
+    "TrainResult",
+    "WarmupUntilError",
+    "evaluate",
+    "get",
+    "list",
+    "list_recipes",
+    "register",
+    "train",
+]

@@ -1,0 +1,72 @@
+"""Callbacks a resumable run needs that Keras does not ship as such."""
+
+from __future__ import annotations
+
+import csv
+import os
+
+import keras
+
+
+class ResumableCSVLogger(keras.callbacks.CSVLogger):
+    """``keras.callbacks.CSVLogger`` that keeps one row per epoch across restarts.
+
+    A run killed after writing epoch ``k``'s row but before its backup was saved repeats
+    epoch ``k`` when resumed; this logger drops rows of epochs that are about to be run
+    again, so the file lists every epoch once. Each row also carries the iteration count and
+    learning rate at the end of the epoch, for plotting against iterations as in Fig. 6.
+
+    Example:
+        >>> logger = ResumableCSVLogger("history.csv")
+    """
+
+    def __init__(self, filename: str):
+        super().__init__(filename, append=True)
+        self._trimmed = False
+
+    def on_epoch_begin(self, epoch, logs=None):
+        if not self._trimmed:
+            self._trimmed = True
+            self._drop_rows_from(epoch)
+
+    def _drop_rows_from(self, epoch: int) -> None:
+        if not os.path.isfile(self.filename):
+            return
+        with open(self.filename, newline="") as f:
+            rows = list(csv.reader(f))
+        if not rows:
+            return
+        kept = [rows[0]] + [r for r in rows[1:] if r and int(r[0]) < epoch]
+        if len(kept) != len(rows):
+            if self.csv_file is not None and not self.csv_file.closed:
+                self.csv_file.close()
+            tmp = self.filename + ".tmp"
+            with open(tmp, "w", newline="") as f:
+                csv.writer(f).writerows(kept)
+            os.replace(tmp, self.filename)
+            self.csv_file = open(self.filename, "a", newline="")  # noqa: SIM115
+        self.append_header = False
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = dict(logs or {})
+        optimizer = self.model.optimizer
+        logs["iterations"] = int(optimizer.iterations.numpy())
+        logs["learning_rate"] = float(keras.ops.convert_to_numpy(optimizer.learning_rate))
+        super().on_epoch_end(epoch, logs)
+
+
+def read_history(path: str) -> dict[str, list[float]]:
+    """Columns of a history CSV as lists of floats.
+
+    Example:
+        >>> read_history("/nonexistent.csv")
+        {}
+    """
+    if not os.path.isfile(path):
+        return {}
+    with open(path, newline="") as f:
+        rows = list(csv.DictReader(f))
+    return {
+        key: [float(row[key]) for row in rows if row.get(key) not in (None, "")]
+        for key in (rows[0] if rows else {})
+    }

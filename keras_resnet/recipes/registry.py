@@ -1,0 +1,124 @@
+"""The named recipes: the paper's CIFAR-10 and ImageNet setups, and a CPU-sized Fashion-MNIST
+one."""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+
+from keras_resnet.recipes.recipe import Recipe
+
+_RECIPES: dict[str, Recipe] = {}
+
+
+def register(recipe: Recipe) -> Recipe:
+    """Add ``recipe`` to the registry under ``recipe.name`` (replacing none).
+
+    Example:
+        >>> register(Recipe("my_fashion_run", "resnet20", "fashion_mnist", steps=100)).name
+        'my_fashion_run'
+    """
+    if recipe.name in _RECIPES:
+        raise ValueError(f"A recipe named {recipe.name!r} is already registered")
+    _RECIPES[recipe.name] = recipe
+    return recipe
+
+
+def get(name) -> Recipe:
+    """The recipe called ``name`` (a Recipe passes through).
+
+    Example:
+        >>> get("cifar10_resnet110").warmup_lr
+        0.01
+    """
+    if isinstance(name, Recipe):
+        return name
+    if name not in _RECIPES:
+        close = difflib.get_close_matches(str(name), list(_RECIPES), n=3)
+        hint = f" Did you mean {', '.join(map(repr, close))}?" if close else ""
+        raise ValueError(
+            f"Unknown recipe. The `recipe` argument should be one of {list(_RECIPES)}.{hint} "
+            f"Received: recipe={name!r}"
+        )
+    return _RECIPES[name]
+
+
+def list_recipes() -> list[str]:
+    """Names of every registered recipe.
+
+    Example:
+        >>> "fashion_mnist_resnet20" in list_recipes()
+        True
+    """
+    return list(_RECIPES)
+
+
+# Section 4.2: batch 128, LR 0.1 divided by 10 at 32k and 48k, stop at 64k, wd 1e-4,
+# momentum 0.9. ResNet-110 and 1202 warm up at 0.01 until training error < 80% (~400 its).
+for _depth in (20, 32, 44, 56, 110, 1202):
+    _deep = _depth >= 110
+    register(
+        Recipe(
+            name=f"cifar10_resnet{_depth}",
+            model=f"resnet{_depth}",
+            dataset="cifar10",
+            warmup_lr=0.01 if _deep else None,
+            warmup_steps=400 if _deep else 0,
+            warmup_until_error=0.8 if _deep else None,
+            description="He et al. 2015, section 4.2 (CIFAR-10, option A shortcuts)",
+        )
+    )
+for _depth in (20, 32, 44, 56, 110):
+    register(
+        Recipe(
+            name=f"cifar10_plain{_depth}",
+            model=f"plain{_depth}",
+            dataset="cifar10",
+            description="He et al. 2015, section 4.2 (CIFAR-10 plain nets, Fig. 6 left)",
+        )
+    )
+
+# Section 3.4: batch 256, LR 0.1 divided by 10 on a plateau, up to 60e4 iterations.
+_IMAGENET_EPOCH = 1_281_167 // 256
+for _arch in ("resnet18", "resnet34", "resnet50", "resnet101", "resnet152", "plain18", "plain34"):
+    _paper = Recipe(
+        name=f"imagenet_{_arch}",
+        model=_arch,
+        dataset="imagenet2012",
+        batch_size=256,
+        steps=600_000,
+        lr_values=(0.1,),
+        lr_boundaries=(),
+        plateau=True,
+        steps_per_epoch=_IMAGENET_EPOCH,
+        model_options={} if _arch.startswith("plain") else {"variant": "v1"},
+        description="He et al. 2015, section 3.4 (LR / 10 when validation error plateaus)",
+    )
+    register(_paper)
+    register(
+        dataclasses.replace(
+            _paper,
+            name=f"imagenet_{_arch}_fixed",
+            steps=90 * _IMAGENET_EPOCH,
+            lr_values=(0.1, 0.01, 0.001),
+            lr_boundaries=(30 * _IMAGENET_EPOCH, 60 * _IMAGENET_EPOCH),
+            plateau=False,
+            description="Section 3.4 with a fixed schedule: LR / 10 at epochs 30 and 60, 90 epochs",
+        )
+    )
+
+# The CIFAR recipe compressed to 30 epochs (LR / 10 at 50% and 75%) for a CPU budget, on
+# Fashion-MNIST (60k 28x28 images, padded to 32x32), the real data a CPU machine has offline.
+_FASHION_EPOCH = 60_000 // 128
+for _depth in (20, 56):
+    register(
+        Recipe(
+            name=f"fashion_mnist_resnet{_depth}",
+            model=f"resnet{_depth}",
+            dataset="fashion_mnist",
+            steps=30 * _FASHION_EPOCH,
+            lr_boundaries=(15 * _FASHION_EPOCH, 22 * _FASHION_EPOCH + _FASHION_EPOCH // 2),
+            steps_per_epoch=_FASHION_EPOCH,
+            description="Section 4.2's recipe in 30 epochs on Fashion-MNIST",
+        )
+    )

@@ -1,0 +1,319 @@
+"""``train``: compile and ``fit`` a recipe, writing a resumable output directory."""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import json
+import math
+import os
+import tempfile
+import time
+
+import keras
+import tensorflow as tf
+
+from keras_resnet import data, models
+from keras_resnet.recipes import registry
+from keras_resnet.recipes.callbacks import ResumableCSVLogger, read_history
+from keras_resnet.recipes.distribute import is_chief, resolve_strategy
+from keras_resnet.recipes.plot import plot_error_curves
+from keras_resnet.recipes.recipe import Recipe
+from keras_resnet.recipes.schedules import PaperSchedule, WarmupUntilError
+
+POLICIES = (None, "float32", "mixed_float16", "mixed_bfloat16")
+
+
+@dataclasses.dataclass
+class TrainResult:
+    """What ``train`` returns: the trained model, the keras History, final metrics, outputs."""
+
+    model: keras.Model
+    history: keras.callbacks.History
+    metrics: dict
+    output_dir: str
+
+
+@contextlib.contextmanager
+def dtype_policy(name: str | None):
+    """Set Keras' global dtype policy inside the block (None leaves it as it is).
+
+    Example:
+        >>> with dtype_policy("mixed_bfloat16"):
+        ...     keras.config.dtype_policy().name
+        'mixed_bfloat16'
+    """
+    if name not in POLICIES:
+        raise ValueError(
+            f"The `mixed_precision` argument should be one of {POLICIES}. "
+            f"Received: mixed_precision={name!r}"
+        )
+    previous = keras.config.dtype_policy()
+    if name is not None:
+        keras.config.set_dtype_policy(name)
+    try:
+        yield
+    finally:
+        keras.config.set_dtype_policy(previous)
+
+
+def _claim_output_dir(output_dir: str, recipe: Recipe) -> None:
+    """Create ``output_dir`` for ``recipe``, or check that it holds a run of the same recipe."""
+    os.makedirs(output_dir, exist_ok=True)
+    path = os.path.join(output_dir, "recipe.json")
+    if os.path.isfile(path):
+        with open(path) as f:
+            previous = json.load(f)
+        if previous != json.loads(recipe.to_json()):
+            raise ValueError(
+                f"The `output_dir` {output_dir!r} holds a run of recipe {previous.get('name')!r} "
+                f"with other settings than {recipe.name!r}; choose another output_dir or delete it."
+            )
+        return
+    with open(path, "w") as f:
+        f.write(recipe.to_json())
+
+
+def _steps_plan(recipe: Recipe, steps, epochs, steps_per_epoch, train_examples, batch_size):
+    if steps is not None and epochs is not None:
+        raise ValueError(
+            f"Give `steps` or `epochs`, not both. Received: steps={steps!r}, epochs={epochs!r}"
+        )
+    per_epoch = steps_per_epoch or recipe.steps_per_epoch or math.ceil(train_examples / batch_size)
+    for name, value in (("steps", steps), ("epochs", epochs), ("steps_per_epoch", per_epoch)):
+        if value is not None and (
+            isinstance(value, bool) or not isinstance(value, int) or value < 1
+        ):
+            raise ValueError(
+                f"The `{name}` argument should be a positive integer. Received: {value!r}"
+            )
+    total = epochs * per_epoch if epochs else (steps or recipe.steps)
+    return per_epoch, math.ceil(total / per_epoch)
+
+
+def _write_json(path: str, payload: dict) -> None:
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), suffix=".tmp")
+    with os.fdopen(fd, "w") as f:
+        json.dump(payload, f, indent=2)
+    os.replace(tmp, path)
+
+
+class _Throughput(keras.callbacks.Callback):
+    """Training images/s over the batches of this process (excluding evaluation)."""
+
+    def __init__(self, batch_size: int):
+        super().__init__()
+        self.batch_size, self.seconds, self.batches, self._start = batch_size, 0.0, 0, None
+
+    def on_train_batch_begin(self, batch, logs=None):
+        self._start = time.perf_counter()
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.seconds += time.perf_counter() - self._start
+        self.batches += 1
+
+    @property
+    def images_per_second(self) -> float:
+        return self.batches * self.batch_size / self.seconds if self.seconds else 0.0
+
+
+def _patch_for_multiworker(model: keras.Model, strategy, batch) -> None:
+    """Work around keras-team/keras#20585: Keras 3 fit() under MultiWorkerMirroredStrategy.
+
+    Two steps of Keras' TF trainer fail with several workers: (1) before the first step,
+    fit() averages a distributed (x, y) batch with ``strategy.reduce`` on the tuple, which the
+    collective reduce cannot take; (2) each step's scalar logs are reduced across workers with
+    ``axis=0``, which a scalar lacks. So: build the compiled loss and metrics from a local
+    batch and skip (1), and give the logs a leading axis of one for (2), so the cross-worker
+    mean yields the same scalars.
+    """
+    with strategy.scope():
+        model._symbolic_build(data_batch=batch)
+    model._maybe_symbolic_build = lambda iterator=None, data_batch=None: None
+
+    def with_leading_axis(step):
+        def wrapped(data):
+            logs = step(data)
+            return {
+                k: keras.ops.reshape(v, (1,)) if len(v.shape) == 0 else v for k, v in logs.items()
+            }
+
+        return wrapped
+
+    model.train_step = with_leading_axis(model.train_step)
+    model.test_step = with_leading_axis(model.test_step)
+
+
+def train(
+    recipe,
+    *,
+    output_dir: str,
+    steps: int | None = None,
+    epochs: int | None = None,
+    steps_per_epoch: int | None = None,
+    strategy=None,
+    mixed_precision: str | None = None,
+    data_dir: str | None = None,
+    weights=None,
+    seed: int | None = None,
+    batch_size: int | None = None,
+    scale_lr: bool = False,
+    validation_steps: int | None = None,
+    verbose="auto",
+) -> TrainResult:
+    """Train a recipe with ``model.fit`` and write its outputs to ``output_dir``.
+
+    Writes ``recipe.json``, ``history.csv`` (one row per epoch, kept across restarts),
+    ``last.keras`` and ``best.keras``, ``logs/`` (TensorBoard), ``error.png`` (Fig. 6 style)
+    and ``metrics.json`` (test accuracy and error, top-5 where there are more than 10
+    classes, wall time, images/s). Running the same call again after a crash or kill resumes
+    from the last finished epoch (``keras.callbacks.BackupAndRestore`` in ``backup/``).
+
+    Args:
+        recipe: A ``Recipe`` or a registered name (``recipes.list()``).
+        output_dir: Directory for every output.
+        steps: Total training iterations (default: the recipe's); or give ``epochs``.
+        epochs: Epochs of ``steps_per_epoch`` iterations each.
+        steps_per_epoch: Iterations between evaluations and checkpoints.
+        strategy: None, a ``tf.distribute.Strategy``, "mirrored", "multiworker" or "tpu".
+        mixed_precision: None (the recipe's), "float32", "mixed_float16" or "mixed_bfloat16".
+        data_dir: TFDS data directory.
+        weights: ``weights=`` for the model constructor (None: from scratch).
+        seed: Seeds weights, shuffling and augmentation.
+        batch_size: Global batch (default: the recipe's), split across replicas.
+        scale_lr: Scale the LR linearly with ``batch_size / recipe.batch_size``.
+        validation_steps: Evaluate on this many test batches only (quick checks; the
+            metrics then describe those batches), default the whole test split.
+        verbose: Passed to ``fit``.
+
+    Example:
+        >>> result = train("fashion_mnist_resnet20", output_dir="runs/fm20", steps=40,
+        ...                steps_per_epoch=20)  # doctest: +SKIP
+        >>> result.metrics["test_accuracy"]  # doctest: +SKIP
+        0.71
+    """
+    recipe = registry.get(recipe)
+    start = time.time()
+    strategy = resolve_strategy(strategy)
+    global_batch = batch_size or recipe.batch_size
+    about = data.info(recipe.dataset, data_dir)
+    per_epoch, num_epochs = _steps_plan(
+        recipe, steps, epochs, steps_per_epoch, about["splits"]["train"], global_batch
+    )
+    chief = is_chief()
+    # Only the chief writes outputs; other workers back up into a scratch directory.
+    work_dir = output_dir if chief else tempfile.mkdtemp(prefix="keras_resnet_worker_")
+    if chief:
+        _claim_output_dir(output_dir, recipe)
+    if seed is not None:
+        keras.utils.set_random_seed(seed)
+
+    defaults = about["defaults"]
+    channels = about["image_shape"][-1] if defaults.style == data.catalog.CIFAR_STYLE else 3
+    train_ds = data.load(
+        recipe.dataset, "train", batch_size=global_batch, training=True, data_dir=data_dir,
+        seed=seed, repeat=True,
+    )  # fmt: skip
+    test_ds = data.load(recipe.dataset, "test", batch_size=global_batch, data_dir=data_dir)
+    if validation_steps is not None:
+        test_ds = test_ds.take(validation_steps)
+    if recipe.label_smoothing:
+        one_hot = lambda x, y: (x, keras.ops.one_hot(y, about["classes"]))  # noqa: E731
+        train_ds, test_ds = train_ds.map(one_hot), test_ds.map(one_hot)
+
+    lr_scale = global_batch / recipe.batch_size if scale_lr else 1.0
+    with dtype_policy(mixed_precision or recipe.mixed_precision), strategy.scope():
+        regularizer = (
+            keras.regularizers.L2(recipe.weight_decay / 2) if recipe.weight_decay else None
+        )
+        model = models.get_model(
+            recipe.model,
+            weights=weights,
+            input_shape=(defaults.image_size, defaults.image_size, channels),
+            classes=about["classes"],
+            kernel_regularizer=regularizer,
+            **recipe.model_options,
+        )
+        schedule = None
+        if recipe.plateau:
+            learning_rate = recipe.lr_values[0] * lr_scale
+        else:
+            schedule = PaperSchedule(
+                recipe.lr_values, recipe.lr_boundaries, recipe.warmup_lr, recipe.warmup_steps,
+                scale=lr_scale,
+            )  # fmt: skip
+            learning_rate = schedule
+        if recipe.label_smoothing:
+            loss = keras.losses.CategoricalCrossentropy(label_smoothing=recipe.label_smoothing)
+            metrics = [keras.metrics.CategoricalAccuracy(name="accuracy")]
+            top5 = keras.metrics.TopKCategoricalAccuracy(5, name="top5_accuracy")
+        else:
+            loss = keras.losses.SparseCategoricalCrossentropy()
+            metrics = [keras.metrics.SparseCategoricalAccuracy(name="accuracy")]
+            top5 = keras.metrics.SparseTopKCategoricalAccuracy(5, name="top5_accuracy")
+        if about["classes"] > 10:
+            metrics.append(top5)
+        model.compile(
+            optimizer=keras.optimizers.SGD(learning_rate, momentum=recipe.momentum),
+            loss=loss,
+            metrics=metrics,
+        )
+
+    if isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):
+        _patch_for_multiworker(model, strategy, next(iter(train_ds)))
+
+    throughput = _Throughput(global_batch)
+    callbacks = [
+        keras.callbacks.BackupAndRestore(os.path.join(work_dir, "backup"), double_checkpoint=True),
+        keras.callbacks.TerminateOnNaN(),
+        throughput,
+    ]
+    if schedule is not None and recipe.warmup_until_error is not None:
+        callbacks.append(WarmupUntilError(schedule, recipe.warmup_until_error))
+    if recipe.plateau:
+        callbacks.append(
+            keras.callbacks.ReduceLROnPlateau("val_accuracy", factor=0.1, patience=5, mode="max")
+        )
+    if chief:
+        callbacks += [
+            ResumableCSVLogger(os.path.join(output_dir, "history.csv")),
+            keras.callbacks.ModelCheckpoint(os.path.join(output_dir, "last.keras")),
+            keras.callbacks.ModelCheckpoint(
+                os.path.join(output_dir, "best.keras"),
+                monitor="val_accuracy",
+                mode="max",
+                save_best_only=True,
+            ),
+            keras.callbacks.TensorBoard(os.path.join(output_dir, "logs")),
+        ]
+    history = model.fit(
+        train_ds,
+        epochs=num_epochs,
+        steps_per_epoch=per_epoch,
+        validation_data=test_ds,
+        callbacks=callbacks,
+        verbose=verbose,
+    )
+    scores = model.evaluate(test_ds, return_dict=True, verbose=0)
+    metrics_out = {
+        "recipe": recipe.name,
+        "test_accuracy": float(scores["accuracy"]),
+        "test_error": 1.0 - float(scores["accuracy"]),
+        "test_loss": float(scores["loss"]),
+        "iterations": int(model.optimizer.iterations.numpy()),
+        "epochs": num_epochs,
+        "wall_seconds": time.time() - start,
+        "images_per_second": throughput.images_per_second,
+        "replicas": strategy.num_replicas_in_sync,
+        "dtype_policy": mixed_precision or recipe.mixed_precision or "float32",
+    }
+    if "top5_accuracy" in scores:
+        metrics_out["test_top5_accuracy"] = float(scores["top5_accuracy"])
+    if chief:
+        _write_json(os.path.join(output_dir, "metrics.json"), metrics_out)
+        plot_error_curves(
+            read_history(os.path.join(output_dir, "history.csv")),
+            os.path.join(output_dir, "error.png"),
+            title=f"{recipe.name}: test error {100 * metrics_out['test_error']:.2f}%",
+        )
+    return TrainResult(model=model, history=history, metrics=metrics_out, output_dir=output_dir)

@@ -1,0 +1,209 @@
+"""Training recipes: schedules, weight decay, distribution, resumption, mixed precision."""
+
+import csv
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import keras
+import numpy as np
+import pytest
+
+import keras_resnet
+from keras_resnet import recipes
+from keras_resnet.recipes.schedules import PaperSchedule, WarmupUntilError
+
+SCRIPT = os.path.join(os.path.dirname(__file__), "scripts", "train_run.py")
+
+
+def _run_script(*args, env=None, timeout=600):
+    result = subprocess.run(
+        [sys.executable, SCRIPT, *map(str, args)],
+        capture_output=True, text=True, timeout=timeout, env={**os.environ, **(env or {})},
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-3000:]
+    line = [line for line in result.stdout.splitlines() if line.startswith("RESULT ")][-1]
+    return json.loads(line[len("RESULT ") :])
+
+
+def test_cifar10_resnet110_schedule_gives_the_papers_lr_at_each_iteration():
+    recipe = recipes.get("cifar10_resnet110")
+    schedule = PaperSchedule(
+        recipe.lr_values, recipe.lr_boundaries, recipe.warmup_lr, recipe.warmup_steps
+    )
+    expected = {0: 0.01, 399: 0.01, 400: 0.1, 31999: 0.1, 32000: 0.01, 47999: 0.01, 48000: 0.001}
+    for step, lr in expected.items():
+        assert float(schedule(step)) == pytest.approx(lr), step
+        assert recipe.lr_at(step) == pytest.approx(lr), step
+    assert recipe.steps == 64_000 and recipe.batch_size == 128 and recipe.weight_decay == 1e-4
+    assert recipes.get("cifar10_resnet56").warmup_lr is None
+
+
+def test_warmup_ends_early_once_training_error_is_below_80_percent():
+    schedule = PaperSchedule([0.1], [], warmup_lr=0.01, warmup_steps=400)
+    callback = WarmupUntilError(schedule, threshold=0.8)
+    callback.set_model(keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)]))
+    callback.model.compile(optimizer=keras.optimizers.SGD(schedule), loss="mse")
+    callback.model.optimizer.build(callback.model.trainable_variables)
+    callback.model.optimizer.iterations.assign(120)
+    callback.on_train_batch_end(0, {"accuracy": 0.15})  # error 85%: keep warming up
+    assert float(schedule(121)) == pytest.approx(0.01)
+    callback.on_train_batch_end(1, {"accuracy": 0.25})  # error 75%: back to 0.1
+    assert callback.ended_at == 120 and float(schedule(121)) == pytest.approx(0.1)
+
+
+def test_weight_decay_is_caffe_style_on_conv_and_dense_kernels_only():
+    wd = recipes.get("cifar10_resnet20").weight_decay
+    model = keras_resnet.ResNet20(kernel_regularizer=keras.regularizers.L2(wd / 2))
+    kernels = [layer.kernel for layer in model.layers if hasattr(layer, "kernel")]
+    expected = wd / 2 * sum(float(np.sum(np.square(k.numpy()))) for k in kernels)
+    assert float(sum(model.losses)) == pytest.approx(expected, rel=1e-5)
+    bn = [layer for layer in model.layers if isinstance(layer, keras.layers.BatchNormalization)]
+    assert bn and all(
+        layer.gamma_regularizer is None and layer.beta_regularizer is None for layer in bn
+    )
+
+
+def test_registry_names_and_errors():
+    names = recipes.list()
+    for depth in (20, 32, 44, 56, 110, 1202):
+        assert f"cifar10_resnet{depth}" in names
+    for arch in ("resnet18", "resnet50", "resnet152", "plain34"):
+        assert f"imagenet_{arch}" in names and f"imagenet_{arch}_fixed" in names
+    assert {"fashion_mnist_resnet20", "fashion_mnist_resnet56", "cifar10_plain110"} <= set(names)
+    fixed = recipes.get("imagenet_resnet50_fixed")
+    assert fixed.lr_boundaries == (30 * 5004, 60 * 5004) and fixed.steps == 90 * 5004
+    assert recipes.get("imagenet_resnet50").plateau
+    with pytest.raises(
+        ValueError, match=r"`recipe`.*cifar10_resnet20.*Received: recipe='cifar10_resnet21'"
+    ):
+        recipes.get("cifar10_resnet21")
+    with pytest.raises(ValueError, match="lr_values"):
+        recipes.Recipe("bad", "resnet20", "cifar10", lr_values=(0.1,), lr_boundaries=(5,))
+
+
+def test_train_writes_every_output_and_refuses_another_recipes_dir(tmp_path, fashion_dir):
+    out = str(tmp_path / "run")
+    result = recipes.train(
+        "fashion_mnist_resnet20", output_dir=out, steps=4, steps_per_epoch=2, batch_size=32,
+        data_dir=fashion_dir, seed=0, validation_steps=2, verbose=0,
+    )  # fmt: skip
+    assert {"recipe.json", "history.csv", "last.keras", "best.keras", "error.png",
+            "metrics.json", "logs"} <= set(os.listdir(out))  # fmt: skip
+    with open(os.path.join(out, "metrics.json")) as f:
+        metrics = json.load(f)
+    assert 0 <= metrics["test_accuracy"] <= 1 and metrics["iterations"] == 4
+    assert metrics["images_per_second"] > 0 and metrics["wall_seconds"] > 0
+    assert result.model.input_shape == (None, 32, 32, 1)
+    with open(os.path.join(out, "history.csv")) as f:
+        rows = list(csv.DictReader(f))
+    assert [r["epoch"] for r in rows] == ["0", "1"] and rows[-1]["iterations"] == "4"
+    assert not os.path.exists(os.path.join(out, "backup"))  # removed after a finished run
+    with pytest.raises(ValueError, match=r"`output_dir`.*fashion_mnist_resnet20"):
+        recipes.train("fashion_mnist_resnet56", output_dir=out, steps=2, data_dir=fashion_dir)
+
+
+def test_evaluate_a_saved_model_with_each_crop_mode(tmp_path, fashion_dir):
+    model = keras_resnet.ResNet20(input_shape=(32, 32, 1))
+    path = str(tmp_path / "m.keras")
+    model.save(path)
+    for crops in ("center", "ten", "multiscale"):
+        result = recipes.evaluate(
+            path, "fashion_mnist", crops=crops, data_dir=fashion_dir, limit=20
+        )
+        assert result["examples"] == 20 and 0 <= result["accuracy"] <= 1, crops
+    with pytest.raises(ValueError, match="`crops`"):
+        recipes.evaluate(model, "fashion_mnist", crops="five", data_dir=fashion_dir)
+
+
+def test_mixed_bfloat16_trains_with_finite_loss_and_float32_outputs(tmp_path, fashion_dir):
+    result = _run_script(fashion_dir, tmp_path / "bf16", "--policy", "mixed_bfloat16")
+    assert all(np.isfinite(result["loss"]))
+    assert result["output_dtype"] == "float32"
+
+
+@pytest.mark.slow
+def test_two_replica_mirrored_matches_one_replica_at_the_same_global_batch(tmp_path, fashion_dir):
+    common = ["--logical-cpus", "2", "--steps", "3", "--steps-per-epoch", "3", "--batch-size", "64"]
+    one = _run_script(fashion_dir, tmp_path / "one", "--strategy", "one", *common)
+    two = _run_script(fashion_dir, tmp_path / "two", "--strategy", "mirrored", *common)
+    assert (one["replicas"], two["replicas"]) == (1, 2)
+    # Batch norm statistics are per replica (32 vs 64 images), so losses agree closely, not exactly.
+    assert two["loss"][-1] == pytest.approx(one["loss"][-1], rel=0.05)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.slow
+def test_two_workers_train_together_with_multiworker_mirrored(tmp_path, fashion_dir):
+    workers = [f"127.0.0.1:{_free_port()}" for _ in range(2)]
+    processes = []
+    for index in range(2):
+        tf_config = {"cluster": {"worker": workers}, "task": {"type": "worker", "index": index}}
+        processes.append(
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    SCRIPT,
+                    fashion_dir,
+                    str(tmp_path / f"w{index}"),
+                    "--strategy",
+                    "multiworker",
+                    "--steps",
+                    "2",
+                    "--steps-per-epoch",
+                    "2",
+                ],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                env={**os.environ, "TF_CONFIG": json.dumps(tf_config)},
+            )
+        )
+    outputs = [p.communicate(timeout=600) for p in processes]
+    for process, (_, err) in zip(processes, outputs, strict=True):
+        assert process.returncode == 0, err[-3000:]
+    results = [json.loads(o.splitlines()[-1][len("RESULT ") :]) for o, _ in outputs]
+    assert [r["replicas"] for r in results] == [2, 2]
+    assert os.path.isfile(tmp_path / "w0" / "metrics.json")  # the chief writes the outputs
+    assert not os.path.exists(tmp_path / "w1" / "metrics.json")
+
+
+@pytest.mark.slow
+def test_kill_9_mid_run_then_the_same_command_resumes(tmp_path, fashion_dir):
+    out = tmp_path / "resume"
+    command = [
+        sys.executable,
+        SCRIPT,
+        fashion_dir,
+        str(out),
+        "--steps",
+        "15",
+        "--steps-per-epoch",
+        "3",
+    ]
+    history = out / "history.csv"
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 300
+    while time.time() < deadline and process.poll() is None:
+        if history.exists() and len(history.read_text().splitlines()) >= 3:  # header + 2 epochs
+            break
+        time.sleep(0.2)
+    assert process.poll() is None, "the run ended before it could be killed"
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    assert (out / "backup").exists()
+    result = _run_script(fashion_dir, out, "--steps", "15", "--steps-per-epoch", "3")
+    with open(history) as f:
+        rows = list(csv.DictReader(f))
+    assert [r["epoch"] for r in rows] == ["0", "1", "2", "3", "4"]
+    assert rows[-1]["iterations"] == "15"
+    assert len(result["loss"]) < 5  # the second run did not start from epoch 0
