@@ -72,8 +72,90 @@ def models_table(*, count: bool, names: Sequence[str] | None = None, out=None) -
     return rows
 
 
+def _train(args) -> int:
+    from keras_resnet import recipes
+
+    output = args.output or os.path.join("runs", args.recipe)
+    result = recipes.train(
+        args.recipe,
+        output_dir=output,
+        steps=args.steps,
+        epochs=args.epochs,
+        steps_per_epoch=args.steps_per_epoch,
+        batch_size=args.batch_size,
+        strategy=args.strategy,
+        mixed_precision=args.mixed_precision,
+        data_dir=args.data_dir,
+        weights=args.weights,
+        seed=args.seed,
+        validation_steps=args.validation_steps,
+        compress_schedule=args.compress_schedule,
+        verbose=1 if sys.stdout.isatty() else 2,
+    )
+    m = result.metrics
+    print(
+        f"{args.recipe}: test accuracy {100 * m['test_accuracy']:.2f}% "
+        f"(error {100 * m['test_error']:.2f}%) after {m['iterations']} iterations, "
+        f"{m['wall_seconds'] / 60:.1f} min, {m['images_per_second']:.0f} images/s"
+    )
+    for name in ("last.keras", "best.keras", "history.csv", "error.png", "metrics.json"):
+        print(f"  {os.path.join(output, name)}")
+    return 0
+
+
+def _evaluate(args) -> int:
+    import json
+
+    from keras_resnet import recipes
+
+    result = recipes.evaluate(
+        args.model, args.dataset, split=args.split, crops=args.crops, data_dir=args.data_dir
+    )
+    line = f"{args.dataset} {args.split} ({args.crops}): accuracy {100 * result['accuracy']:.2f}%"
+    if "top5_accuracy" in result:
+        line += f", top-5 {100 * result['top5_accuracy']:.2f}%"
+    print(line + f" on {result['examples']} images")
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(result, f, indent=2)
+    return 0
+
+
+def _predict(args) -> int:
+    import keras
+
+    from keras_resnet import models, recipes
+
+    if args.model.endswith(".keras"):
+        model = keras.saving.load_model(args.model)
+    else:
+        model = models.get_model(args.model, weights=args.weights)
+    readable = 0
+    for prediction in recipes.predict_files(
+        model, args.images, dataset=args.dataset, data_dir=args.data_dir, top=args.top
+    ):
+        if prediction.error:
+            print(f"{prediction.path}: error: {prediction.error}", file=sys.stderr)
+            continue
+        readable += 1
+        best = ", ".join(f"{name} {score:.3f}" for _, name, score in prediction.classes)
+        print(f"{prediction.path}: {best}")
+    return 0 if readable else 1
+
+
+def _recipes(args) -> int:
+    from keras_resnet import recipes
+
+    print(f"{'recipe':<28} {'model':<11} {'dataset':<14} {'batch':>5} {'steps':>8}  source")
+    for name in recipes.list():
+        r = recipes.get(name)
+        row = f"{name:<28} {r.model:<11} {r.dataset:<14} {r.batch_size:>5} {r.steps:>8}"
+        print(f"{row}  {r.description}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
-    """The argument parser of ``keras-resnet`` (subcommands: models).
+    """The argument parser of ``keras-resnet``.
 
     Example:
         >>> build_parser().parse_args(["models", "--count"]).count
@@ -81,26 +163,84 @@ def build_parser() -> argparse.ArgumentParser:
     """
     parser = argparse.ArgumentParser(
         prog="keras-resnet",
-        description="The paper's ResNets in Keras 3: models, weights, training recipes.",
+        description="The paper's ResNets in Keras 3: models, data, training recipes.",
     )
     parser.add_argument("--version", action="version", version=f"keras-resnet {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    models_parser = commands.add_parser(
-        "models",
-        help="list every model with the paper's numbers",
-        description="List every model of the paper (ImageNet Table 1-2, CIFAR section 4.2).",
-    )
+
+    def command(name, help_text):
+        return commands.add_parser(name, help=help_text, description=help_text)
+
+    models_parser = command("models", "list every model of the paper with its numbers")
     models_parser.add_argument(
-        "names",
-        nargs="*",
-        metavar="NAME",
-        help="models to list (default: all, see the first column)",
+        "names", nargs="*", metavar="NAME", help="models to list (default: all)"
     )
     models_parser.add_argument(
         "--count",
         action="store_true",
         help="build each model to count trainable parameters and multiply-adds "
-        "(default: off; ResNet-1202 alone takes about 30 s)",
+        "(ResNet-1202 alone takes about 30 s)",
+    )
+
+    command("recipes", "list the training recipes")
+
+    train = command("train", "train a recipe; the same command again resumes after a kill")
+    train.add_argument("--recipe", required=True, help="recipe name (see `keras-resnet recipes`)")
+    train.add_argument("--steps", type=int, help="total iterations (default: the recipe's)")
+    train.add_argument("--epochs", type=int, help="epochs instead of --steps")
+    train.add_argument(
+        "--steps-per-epoch", type=int, help="iterations between evaluations and checkpoints"
+    )
+    train.add_argument("--batch-size", type=int, help="global batch (default: the recipe's)")
+    train.add_argument("--output", help="output directory (default: runs/RECIPE)")
+    train.add_argument("--data-dir", help="tensorflow-datasets data directory")
+    train.add_argument(
+        "--mixed-precision", choices=["float32", "mixed_float16", "mixed_bfloat16"],
+        help="dtype policy (default: the recipe's)",
+    )  # fmt: skip
+    train.add_argument(
+        "--strategy",
+        choices=["mirrored", "multiworker", "tpu"],
+        help="tf.distribute strategy (default: none; multiworker reads TF_CONFIG)",
+    )
+    train.add_argument("--weights", help="initial weights: a .weights.h5 or .keras file")
+    train.add_argument("--seed", type=int, help="seed for weights, shuffling and augmentation")
+    train.add_argument(
+        "--compress-schedule",
+        action="store_true",
+        help="scale the recipe's LR drops to --steps/--epochs (default: --steps only stops early)",
+    )
+    train.add_argument(
+        "--validation-steps",
+        type=int,
+        help="evaluate on this many test batches only, for quick checks (default: all)",
+    )
+
+    evaluate = command("evaluate", "accuracy of a saved model on a dataset")
+    evaluate.add_argument("model", help="a .keras file (e.g. runs/RECIPE/best.keras)")
+    evaluate.add_argument("--dataset", required=True, help="dataset name, e.g. fashion_mnist")
+    evaluate.add_argument("--split", default="test", help="TFDS split (default: test)")
+    evaluate.add_argument(
+        "--crops",
+        choices=["center", "ten", "multiscale"],
+        default="center",
+        help="test-time views: the single view, 10 crops, or multi-scale (default: center)",
+    )
+    evaluate.add_argument("--data-dir", help="tensorflow-datasets data directory")
+    evaluate.add_argument("--json", metavar="PATH", help="also write the result as JSON")
+
+    predict = command("predict", "classify image files")
+    predict.add_argument("images", nargs="+", metavar="IMAGE", help="image files")
+    predict.add_argument(
+        "--model", default="resnet50", help="a model name or a .keras file (default: resnet50)"
+    )
+    predict.add_argument("--weights", help="weights for a model name: a .weights.h5/.keras file")
+    predict.add_argument(
+        "--dataset", help="the dataset the model was trained on: its preprocessing and class names"
+    )
+    predict.add_argument("--data-dir", help="tensorflow-datasets data directory")
+    predict.add_argument(
+        "--top", type=int, default=5, help="classes to print per image (default: 5)"
     )
     return parser
 
@@ -117,14 +257,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's start-up chatter out
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.command == "models":
-        try:
-            models_table(count=args.count, names=args.names)
-        except ValueError as error:
-            parser.exit(2, f"keras-resnet models: error: {error}\n")
+    handlers = {
+        "models": lambda a: models_table(count=a.count, names=a.names) and 0,
+        "recipes": _recipes,
+        "train": _train,
+        "evaluate": _evaluate,
+        "predict": _predict,
+    }
+    if args.command is None:
+        parser.print_help()
         return 0
-    parser.print_help()
-    return 0
+    try:
+        return handlers[args.command](args) or 0
+    except (ValueError, FileNotFoundError) as error:
+        parser.exit(2, f"keras-resnet {args.command}: error: {error}\n")
 
 
 if __name__ == "__main__":

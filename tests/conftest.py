@@ -2,6 +2,9 @@
 
 import functools
 import os
+import signal
+import subprocess
+import time
 
 import keras
 import numpy as np
@@ -36,3 +39,16 @@ def fashion_dir(tmp_path_factory):
     data_dir = str(tmp_path_factory.mktemp("tfds"))
     data.get_builder("fashion_mnist", data_dir, download=False)
     return data_dir
+
+
+def kill_after_epochs(command: list[str], history_path, epochs: int = 2, timeout: float = 300):
+    """Start ``command``, wait until its history CSV lists ``epochs`` epochs, then kill -9 it."""
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + timeout
+    while time.time() < deadline and process.poll() is None:
+        if history_path.exists() and len(history_path.read_text().splitlines()) > epochs:
+            break
+        time.sleep(0.2)
+    assert process.poll() is None, "the run ended (or hung) before it could be killed"
+    process.send_signal(signal.SIGKILL)
+    process.wait()

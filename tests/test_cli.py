@@ -1,12 +1,16 @@
 """The keras-resnet console script."""
 
+import csv
 import io
+import json
+import os
 import subprocess
 import sys
 
 import pytest
 
 import keras_resnet
+from conftest import kill_after_epochs
 from keras_resnet import cli
 
 
@@ -39,3 +43,92 @@ def test_models_unknown_name_exits_2(capsys):
         cli.main(["models", "resnet51"])
     assert info.value.code == 2
     assert "resnet51" in capsys.readouterr().err
+
+
+def _command() -> list[str]:
+    """The installed console script, or the module where the package is not installed."""
+    script = os.path.join(os.path.dirname(sys.executable), "keras-resnet")
+    return [script] if os.path.exists(script) else [sys.executable, "-m", "keras_resnet.cli"]
+
+
+def _cli(*args, timeout=900, check=True):
+    result = subprocess.run(
+        [*_command(), *map(str, args)], capture_output=True, text=True, timeout=timeout
+    )
+    if check:
+        assert result.returncode == 0, result.stderr[-3000:]
+    return result
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory, fashion_dir):
+    """`keras-resnet train --recipe fashion_mnist_resnet20 --steps 40 --output D`, run once."""
+    out = tmp_path_factory.mktemp("cli") / "run"
+    result = _cli("train", "--recipe", "fashion_mnist_resnet20", "--steps", 40, "--output", out,
+                  "--data-dir", fashion_dir)  # fmt: skip
+    return out, result
+
+
+def test_train_writes_a_model_csv_png_and_metrics(trained):
+    out, result = trained
+    assert {"last.keras", "best.keras", "history.csv", "error.png", "metrics.json"} <= set(
+        os.listdir(out)
+    )
+    assert "fashion_mnist_resnet20: test accuracy" in result.stdout
+    with open(out / "metrics.json") as f:
+        metrics = json.load(f)
+    assert metrics["iterations"] == 40 and 0.1 < metrics["test_accuracy"] <= 1
+
+
+def test_evaluate_prints_accuracy_and_writes_json(trained, fashion_dir, tmp_path):
+    out, _ = trained
+    report = tmp_path / "eval.json"
+    result = _cli("evaluate", out / "best.keras", "--dataset", "fashion_mnist",
+                  "--data-dir", fashion_dir, "--json", report)  # fmt: skip
+    assert "fashion_mnist test (center): accuracy" in result.stdout
+    with open(report) as f:
+        assert json.load(f)["examples"] == 10_000
+
+
+def test_predict_reports_unreadable_files_and_goes_on(trained, fashion_dir, tmp_path):
+    out, _ = trained
+    from PIL import Image
+
+    Image.new("L", (28, 28), 200).save(tmp_path / "a.png")
+    Image.new("RGB", (40, 30), (10, 20, 30)).save(tmp_path / "b.jpg")
+    (tmp_path / "c.jpg").write_bytes(b"\xff\xd8 broken")
+    files = [tmp_path / "a.png", tmp_path / "b.jpg", tmp_path / "c.jpg"]
+    result = _cli("predict", *files, "--model", out / "best.keras", "--dataset",
+                  "fashion_mnist", "--data-dir", fashion_dir, "--top", 3)  # fmt: skip
+    lines = result.stdout.strip().splitlines()
+    assert len(lines) == 2 and lines[0].startswith(str(files[0]))
+    assert lines[0].count(",") == 2  # three classes
+    assert "c.jpg: error: not a readable image" in result.stderr
+    only_bad = _cli("predict", files[2], "--model", out / "best.keras", check=False)
+    assert only_bad.returncode == 1
+
+
+def test_every_subcommand_explains_its_options():
+    for command in ("train", "evaluate", "predict", "models", "recipes"):
+        result = _cli(command, "--help")
+        assert "usage: keras-resnet" in result.stdout
+    assert "default: center" in _cli("evaluate", "--help").stdout
+    assert "fashion_mnist_resnet20" in _cli("recipes").stdout
+
+
+def test_train_unknown_recipe_exits_2_with_a_clear_message():
+    result = _cli("train", "--recipe", "fashion_mnist_resnet21", check=False)
+    assert result.returncode == 2
+    assert "fashion_mnist_resnet20" in result.stderr
+
+
+@pytest.mark.slow
+def test_kill_9_then_the_same_train_command_finishes_each_epoch_once(tmp_path, fashion_dir):
+    out = tmp_path / "resume"
+    args = ["train", "--recipe", "fashion_mnist_resnet20", "--steps", 200, "--steps-per-epoch",
+            40, "--output", out, "--data-dir", fashion_dir, "--batch-size", 16,
+            "--validation-steps", 2]  # fmt: skip
+    kill_after_epochs([*_command(), *map(str, args)], out / "history.csv")
+    _cli(*args)
+    with open(out / "history.csv") as f:
+        assert [row["epoch"] for row in csv.DictReader(f)] == ["0", "1", "2", "3", "4"]

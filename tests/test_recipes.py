@@ -3,17 +3,16 @@
 import csv
 import json
 import os
-import signal
 import socket
 import subprocess
 import sys
-import time
 
 import keras
 import numpy as np
 import pytest
 
 import keras_resnet
+from conftest import kill_after_epochs
 from keras_resnet import recipes
 from keras_resnet.recipes.schedules import PaperSchedule, WarmupUntilError
 
@@ -191,15 +190,7 @@ def test_kill_9_mid_run_then_the_same_command_resumes(tmp_path, fashion_dir):
         "3",
     ]
     history = out / "history.csv"
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.time() + 300
-    while time.time() < deadline and process.poll() is None:
-        if history.exists() and len(history.read_text().splitlines()) >= 3:  # header + 2 epochs
-            break
-        time.sleep(0.2)
-    assert process.poll() is None, "the run ended before it could be killed"
-    process.send_signal(signal.SIGKILL)
-    process.wait()
+    kill_after_epochs(command, history)
     assert (out / "backup").exists()
     result = _run_script(fashion_dir, out, "--steps", "15", "--steps-per-epoch", "3")
     with open(history) as f:
@@ -207,3 +198,11 @@ def test_kill_9_mid_run_then_the_same_command_resumes(tmp_path, fashion_dir):
     assert [r["epoch"] for r in rows] == ["0", "1", "2", "3", "4"]
     assert rows[-1]["iterations"] == "15"
     assert len(result["loss"]) < 5  # the second run did not start from epoch 0
+
+
+def test_compressed_schedule_keeps_the_recipes_shape():
+    from keras_resnet.recipes.train import compressed
+
+    short = compressed(recipes.get("cifar10_resnet110"), 6_400)
+    assert short.lr_boundaries == (3_200, 4_800) and short.warmup_steps == 40
+    assert short.steps == 6_400 and short.lr_values == (0.1, 0.01, 0.001)

@@ -7,6 +7,7 @@ Example:
 """
 
 from keras_resnet.recipes.evaluate import evaluate
+from keras_resnet.recipes.predict import Prediction, predict_files
 from keras_resnet.recipes.recipe import Recipe
 from keras_resnet.recipes.registry import get, list_recipes, register
 from keras_resnet.recipes.schedules import PaperSchedule, WarmupUntilError
@@ -16,6 +17,7 @@ list = list_recipes
 
 __all__ = [
     "PaperSchedule",
+    "Prediction",
     "Recipe",
     "TrainResult",
     "WarmupUntilError",
@@ -23,6 +25,7 @@ __all__ = [
     "get",
     "list",
     "list_recipes",
+    "predict_files",
     "register",
     "train",
 ]

@@ -65,6 +65,7 @@ for _depth in (20, 32, 44, 56, 110, 1202):
             warmup_lr=0.01 if _deep else None,
             warmup_steps=400 if _deep else 0,
             warmup_until_error=0.8 if _deep else None,
+            steps_per_epoch=400,  # 160 evaluations over 64k iterations (about 1 pass each)
             description="He et al. 2015, section 4.2 (CIFAR-10, option A shortcuts)",
         )
     )
@@ -74,6 +75,7 @@ for _depth in (20, 32, 44, 56, 110):
             name=f"cifar10_plain{_depth}",
             model=f"plain{_depth}",
             dataset="cifar10",
+            steps_per_epoch=400,
             description="He et al. 2015, section 4.2 (CIFAR-10 plain nets, Fig. 6 left)",
         )
     )
@@ -90,7 +92,7 @@ for _arch in ("resnet18", "resnet34", "resnet50", "resnet101", "resnet152", "pla
         lr_values=(0.1,),
         lr_boundaries=(),
         plateau=True,
-        steps_per_epoch=_IMAGENET_EPOCH,
+        steps_per_epoch=5_000,  # 120 evaluations over 60e4 iterations
         model_options={} if _arch.startswith("plain") else {"variant": "v1"},
         description="He et al. 2015, section 3.4 (LR / 10 when validation error plateaus)",
     )
@@ -103,6 +105,7 @@ for _arch in ("resnet18", "resnet34", "resnet50", "resnet101", "resnet152", "pla
             lr_values=(0.1, 0.01, 0.001),
             lr_boundaries=(30 * _IMAGENET_EPOCH, 60 * _IMAGENET_EPOCH),
             plateau=False,
+            steps_per_epoch=_IMAGENET_EPOCH,
             description="Section 3.4 with a fixed schedule: LR / 10 at epochs 30 and 60, 90 epochs",
         )
     )

@@ -88,7 +88,30 @@ def _steps_plan(recipe: Recipe, steps, epochs, steps_per_epoch, train_examples, 
                 f"The `{name}` argument should be a positive integer. Received: {value!r}"
             )
     total = epochs * per_epoch if epochs else (steps or recipe.steps)
-    return per_epoch, math.ceil(total / per_epoch)
+    per_epoch = min(per_epoch, total)
+    if total % per_epoch:
+        raise ValueError(
+            f"Training runs whole epochs: `steps` ({total}) should be a multiple of "
+            f"`steps_per_epoch` ({per_epoch}); for example steps_per_epoch="
+            f"{max(d for d in range(1, per_epoch + 1) if total % d == 0)}."
+        )
+    return per_epoch, total // per_epoch
+
+
+def compressed(recipe: Recipe, steps: int) -> Recipe:
+    """``recipe`` with its LR boundaries and warm-up scaled to ``steps`` iterations.
+
+    Example:
+        >>> compressed(registry.get("cifar10_resnet20"), 640).lr_boundaries
+        (320, 480)
+    """
+    factor = steps / recipe.steps
+    return dataclasses.replace(
+        recipe,
+        steps=steps,
+        lr_boundaries=tuple(round(b * factor) for b in recipe.lr_boundaries),
+        warmup_steps=round(recipe.warmup_steps * factor),
+    )
 
 
 def _write_json(path: str, payload: dict) -> None:
@@ -98,19 +121,27 @@ def _write_json(path: str, payload: dict) -> None:
     os.replace(tmp, path)
 
 
-class _Throughput(keras.callbacks.Callback):
-    """Training images/s over the batches of this process (excluding evaluation)."""
+class Throughput(keras.callbacks.Callback):
+    """Training images/s over this process's batches, leaving out the first (tracing) one.
+
+    Example:
+        >>> Throughput(batch_size=128).images_per_second
+        0.0
+    """
 
     def __init__(self, batch_size: int):
         super().__init__()
-        self.batch_size, self.seconds, self.batches, self._start = batch_size, 0.0, 0, None
+        self.batch_size, self.seconds, self.batches = batch_size, 0.0, 0
+        self._start, self._seen_first = None, False
 
     def on_train_batch_begin(self, batch, logs=None):
         self._start = time.perf_counter()
 
     def on_train_batch_end(self, batch, logs=None):
-        self.seconds += time.perf_counter() - self._start
-        self.batches += 1
+        if self._seen_first:
+            self.seconds += time.perf_counter() - self._start
+            self.batches += 1
+        self._seen_first = True
 
     @property
     def images_per_second(self) -> float:
@@ -159,6 +190,7 @@ def train(
     batch_size: int | None = None,
     scale_lr: bool = False,
     validation_steps: int | None = None,
+    compress_schedule: bool = False,
     verbose="auto",
 ) -> TrainResult:
     """Train a recipe with ``model.fit`` and write its outputs to ``output_dir``.
@@ -182,6 +214,8 @@ def train(
         seed: Seeds weights, shuffling and augmentation.
         batch_size: Global batch (default: the recipe's), split across replicas.
         scale_lr: Scale the LR linearly with ``batch_size / recipe.batch_size``.
+        compress_schedule: Scale the recipe's LR boundaries and warm-up to ``steps`` (a short
+            run with the recipe's shape); otherwise ``steps`` only stops the schedule early.
         validation_steps: Evaluate on this many test batches only (quick checks; the
             metrics then describe those batches), default the whole test split.
         verbose: Passed to ``fit``.
@@ -200,6 +234,8 @@ def train(
     per_epoch, num_epochs = _steps_plan(
         recipe, steps, epochs, steps_per_epoch, about["splits"]["train"], global_batch
     )
+    if compress_schedule:
+        recipe = compressed(recipe, per_epoch * num_epochs)
     chief = is_chief()
     # Only the chief writes outputs; other workers back up into a scratch directory.
     work_dir = output_dir if chief else tempfile.mkdtemp(prefix="keras_resnet_worker_")
@@ -262,7 +298,7 @@ def train(
     if isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):
         _patch_for_multiworker(model, strategy, next(iter(train_ds)))
 
-    throughput = _Throughput(global_batch)
+    throughput = Throughput(global_batch)
     callbacks = [
         keras.callbacks.BackupAndRestore(os.path.join(work_dir, "backup"), double_checkpoint=True),
         keras.callbacks.TerminateOnNaN(),
@@ -292,6 +328,7 @@ def train(
         steps_per_epoch=per_epoch,
         validation_data=test_ds,
         callbacks=callbacks,
+        shuffle=False,  # the tf.data pipeline shuffles
         verbose=verbose,
     )
     scores = model.evaluate(test_ds, return_dict=True, verbose=0)

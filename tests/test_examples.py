@@ -1,0 +1,63 @@
+"""The scripts in examples/ answer --help, and those that can run here do, on tiny data."""
+
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from PIL import Image
+
+import keras_resnet
+
+EXAMPLES = os.path.join(os.path.dirname(os.path.dirname(__file__)), "examples")
+sys.path.insert(0, EXAMPLES)
+
+
+@pytest.mark.parametrize(
+    "script", ["train_cifar10.py", "train_imagenet.py", "fine_tune.py", "predict.py"]
+)
+def test_example_answers_help(script):
+    result = subprocess.run(
+        [sys.executable, os.path.join(EXAMPLES, script), "--help"],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "usage:" in result.stdout
+
+
+@pytest.fixture
+def photos(tmp_path):
+    rng = np.random.default_rng(0)
+    for label, colour in (("red", (200, 30, 30)), ("blue", (30, 30, 200))):
+        folder = tmp_path / "photos" / label
+        folder.mkdir(parents=True)
+        for i in range(6):
+            noise = rng.integers(0, 40, (36, 36, 3))
+            Image.fromarray((np.array(colour) + noise).clip(0, 255).astype("uint8")).save(
+                folder / f"{i}.png"
+            )
+    return tmp_path / "photos"
+
+
+def test_fine_tune_trains_head_then_whole_network(photos, tmp_path, capsys):
+    import fine_tune
+
+    out = tmp_path / "tuned.keras"
+    fine_tune.main([str(photos), "--arch", "resnet20", "--image-size", "32", "--batch-size", "4",
+                    "--head-epochs", "1", "--tune-epochs", "1", "--output", str(out)])  # fmt: skip
+    assert out.exists()
+    assert "classes ['blue', 'red']" in capsys.readouterr().out
+
+
+def test_predict_example_classifies_and_skips_bad_files(photos, tmp_path, capsys):
+    import predict
+
+    path = tmp_path / "model.keras"
+    keras_resnet.ResNet20(classes=2).save(path)
+    (tmp_path / "bad.png").write_text("not an image")
+    good = str(photos / "red" / "0.png")
+    assert predict.main([str(path), good, str(tmp_path / "bad.png"), "--top", "2"]) == 0
+    out, err = capsys.readouterr()
+    assert out.startswith(good) and "class " in out
+    assert "bad.png" in err
