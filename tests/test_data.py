@@ -235,3 +235,19 @@ def test_the_pickled_cifar_archive_is_refused(tmp_path, monkeypatch):
     monkeypatch.setenv("KERAS_RESNET_CIFAR10_DIR", str(tmp_path))
     with pytest.raises(ValueError, match=r"pickles.*cifar-10-binary\.tar\.gz"):
         data.load("cifar10", data_dir=str(tmp_path / "tfds"), download=False)
+
+
+def test_a_checkpoints_own_preprocessing_by_hand():
+    image = np.random.default_rng(0).uniform(0, 1, (40, 50, 3)).astype("float32")
+    config = {"mean": (0.5, 0.4, 0.3), "std": (0.2, 0.25, 0.3), "crop_pct": 0.8,
+              "interpolation": "bicubic", "input_size": (3, 24, 24)}  # fmt: skip
+    got = transforms.checkpoint_eval(image, config).numpy()
+    # floor(24 / 0.8) = 30: shorter side 40 -> 30, longer 50 -> 38 (rounded); centre 24 crop.
+    resized = tf.image.resize(image, (30, 38), method="bicubic", antialias=True).numpy()
+    crop = resized[3:27, 7:31]
+    expected = (crop - np.array(config["mean"])) / np.array(config["std"])
+    np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-5)
+    with pytest.raises(ValueError, match="`interpolation`"):
+        transforms.checkpoint_eval(image, {"interpolation": "cubic"})
+    with pytest.raises(ValueError, match="unknown keys"):
+        transforms.checkpoint_eval(image, {"means": (0, 0, 0)})

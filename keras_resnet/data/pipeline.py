@@ -106,6 +106,7 @@ def load(
     drop_remainder: bool | None = None,
     shuffle_buffer: int = 10_000,
     download: bool = True,
+    preprocessing: dict | None = None,
 ) -> tf.data.Dataset:
     """A batched ``tf.data.Dataset`` of (float32 NHWC images, int64 labels) with the paper's
     preprocessing.
@@ -132,6 +133,10 @@ def load(
         drop_remainder: Drop the last partial batch; defaults to ``training``.
         shuffle_buffer: Examples in the shuffle buffer when training.
         download: Let TFDS download a dataset that is neither prepared nor on disk.
+        preprocessing: A pretrained checkpoint's evaluation preprocessing (keys ``mean``,
+            ``std``, ``crop_pct``, ``interpolation``, ``input_size``, as the zoo registry
+            and timm's configs give them), used instead of the paper's when evaluating
+            ImageNet-style data (``training=False``).
 
     Example:
         >>> ds = load("fashion_mnist", "test", batch_size=4)  # doctest: +SKIP
@@ -167,10 +172,12 @@ def load(
 
         ds = tf.data.Dataset.zip(ds, _seeds(seed)).map(augment, num_parallel_calls=AUTOTUNE)
     elif not cifar_style:
-        ds = ds.map(
-            lambda image, label: (transforms.imagenet_eval(image, size=size), label),
-            num_parallel_calls=AUTOTUNE,
+        view = (
+            (lambda image: transforms.checkpoint_eval(image, preprocessing))
+            if preprocessing
+            else (lambda image: transforms.imagenet_eval(image, size=size))
         )
+        ds = ds.map(lambda image, label: (view(image), label), num_parallel_calls=AUTOTUNE)
     ds = ds.batch(batch_size, drop_remainder=drop_remainder, num_parallel_calls=AUTOTUNE)
     if repeat:
         ds = ds.repeat()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import os
 
 import tensorflow_datasets as tfds
@@ -13,6 +12,7 @@ from keras_resnet.data.local_builders import (
     SYSTEM_DIRS,
     prepare_local,
 )
+from keras_resnet.errors import unknown_name
 
 #: Environment variable naming a directory with a dataset's raw files, e.g.
 #: KERAS_RESNET_FASHION_MNIST_DIR=/data/fashion-mnist.
@@ -29,12 +29,13 @@ def check_name(name: str) -> None:
         return
     registered = tfds.list_builders(with_community_datasets=False)
     if not isinstance(name, str) or name.split(":")[0] not in registered:
-        close = difflib.get_close_matches(str(name), list(KNOWN_DATASETS) + registered, n=3)
-        hint = f" Did you mean {', '.join(map(repr, close))}?" if close else ""
-        raise ValueError(
-            f"Unknown dataset. The `name` argument should be one of {list(KNOWN_DATASETS)} or "
-            f"another tensorflow-datasets image classification dataset.{hint} "
-            f"Received: name={name!r}"
+        raise unknown_name(
+            "dataset",
+            "name",
+            name,
+            list(KNOWN_DATASETS),
+            extra=" or another tensorflow-datasets image classification dataset",
+            candidates=registered,
         )
 
 

@@ -6,6 +6,8 @@ pipeline built with a seed is reproducible however many parallel calls run.
 
 from __future__ import annotations
 
+import math
+
 import tensorflow as tf
 
 # AlexNet's PCA colour augmentation (Krizhevsky et al. 2012), as used by the paper (section
@@ -60,8 +62,8 @@ def pad_crop_flip(image, seed, *, padding: int = 4, flip: bool = True):
     return image
 
 
-def resize_shorter_side(image, size):
-    """Resize so the shorter side equals ``size`` (bilinear), keeping the aspect ratio.
+def resize_shorter_side(image, size, method: str = "bilinear", antialias: bool = False):
+    """Resize so the shorter side equals ``size``, keeping the aspect ratio.
 
     Example:
         >>> resize_shorter_side(tf.zeros((100, 200, 3)), 50).shape
@@ -70,7 +72,7 @@ def resize_shorter_side(image, size):
     shape = tf.cast(tf.shape(image)[:2], tf.float32)
     scale = tf.cast(size, tf.float32) / tf.reduce_min(shape)
     new_shape = tf.cast(tf.round(shape * scale), tf.int32)
-    return tf.image.resize(image, new_shape, method="bilinear")
+    return tf.image.resize(image, new_shape, method=method, antialias=antialias)
 
 
 def center_crop(image, size: int):
@@ -129,3 +131,44 @@ def imagenet_eval(image, *, size: int = 224, resize: int | None = None):
     resize = resize or round(size * 256 / 224)
     image = center_crop(resize_shorter_side(image, resize), size)
     return image - tf.constant(IMAGENET_MEAN_RGB, tf.float32)
+
+
+#: What a pretrained checkpoint's preprocessing may say (timm's ``pretrained_cfg`` names).
+PREPROCESSING_KEYS = ("mean", "std", "crop_pct", "interpolation", "input_size")
+INTERPOLATIONS = ("bilinear", "bicubic", "nearest", "area", "lanczos3")
+
+
+def checkpoint_eval(image, preprocessing: dict):
+    """A pretrained checkpoint's own evaluation view of an image in [0, 1] (timm's recipe).
+
+    Shorter side ``floor(size / crop_pct)`` with the checkpoint's ``interpolation``
+    (antialiased, like PIL), centre ``size`` crop, then ``(x - mean) / std``. ``input_size``
+    is ``size`` or ``(channels, size, size)`` as in timm's config; defaults are torchvision's
+    (ImageNet mean/std, crop_pct 0.875, bilinear, 224).
+
+    Example:
+        >>> p = {"crop_pct": 0.95, "interpolation": "bicubic", "input_size": (3, 224, 224)}
+        >>> checkpoint_eval(tf.zeros((300, 400, 3)), p).shape
+        TensorShape([224, 224, 3])
+    """
+    unknown = set(preprocessing) - set(PREPROCESSING_KEYS)
+    if unknown:
+        raise ValueError(
+            f"The `preprocessing` argument takes the keys {PREPROCESSING_KEYS}. "
+            f"Received unknown keys: {sorted(unknown)}"
+        )
+    size = preprocessing.get("input_size", 224)
+    size = int(size[-1] if isinstance(size, (tuple, list)) else size)
+    crop_pct = float(preprocessing.get("crop_pct", 0.875))
+    interpolation = preprocessing.get("interpolation", "bilinear")
+    if interpolation not in INTERPOLATIONS:
+        raise ValueError(
+            f"The preprocessing `interpolation` should be one of {INTERPOLATIONS}. "
+            f"Received: interpolation={interpolation!r}"
+        )
+    mean = tf.constant(preprocessing.get("mean", IMAGENET_MEAN_RGB), tf.float32)
+    std = tf.constant(preprocessing.get("std", (0.229, 0.224, 0.225)), tf.float32)
+    resized = resize_shorter_side(
+        image, math.floor(size / crop_pct), method=interpolation, antialias=True
+    )
+    return (center_crop(resized, size) - mean) / std

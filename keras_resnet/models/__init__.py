@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import difflib
-
 import keras
 
+from keras_resnet.errors import unknown_name
 from keras_resnet.models import cifar, imagenet
 from keras_resnet.models.builder import recursion_limit
 from keras_resnet.models.cifar import (
@@ -58,12 +57,7 @@ def get_spec(name: str) -> NetSpec:
     key = name.lower() if isinstance(name, str) else name
     specs = all_specs()
     if key not in specs:
-        close = difflib.get_close_matches(str(key), list(specs), n=3)
-        hint = f" Did you mean {', '.join(map(repr, close))}?" if close else ""
-        raise ValueError(
-            f"Unknown model name. The `name` argument should be one of {list(specs)}.{hint} "
-            f"Received: name={name!r}"
-        )
+        raise unknown_name("model name", "name", name, list(specs))
     return specs[key]
 
 

@@ -40,6 +40,7 @@ def evaluate(
     data_dir: str | None = None,
     batch_size: int = 256,
     limit: int | None = None,
+    preprocessing: dict | None = None,
 ) -> dict:
     """Top-1 (and top-5) accuracy of a model on ``dataset`` with the paper's test views.
 
@@ -48,6 +49,8 @@ def evaluate(
     averaged; CIFAR-like images are first zero-padded by 4 pixels) or ``"multiscale"`` (the
     fully-convolutional model averaged over shorter sides {224, 256, 384, 480, 640}, scaled
     to the image size for CIFAR-like data). ``limit`` evaluates the first examples only.
+    ``preprocessing`` (a pretrained checkpoint's mean, std, crop_pct, interpolation,
+    input_size) replaces the paper's centre view for ImageNet-like data.
 
     Example:
         >>> evaluate("runs/fm20/best.keras", "fashion_mnist")  # doctest: +SKIP
@@ -66,7 +69,9 @@ def evaluate(
 
     all_scores, all_labels = [], []
     if crops == "center":
-        if not cifar_style:
+        if preprocessing and not cifar_style:
+            ds = ds.map(lambda x, y: (transforms.checkpoint_eval(x, preprocessing), y))
+        elif not cifar_style:
             ds = ds.map(lambda x, y: (transforms.imagenet_eval(x, size=size), y))
         for images, labels in ds.batch(batch_size).prefetch(tf.data.AUTOTUNE):
             all_scores.append(_scores(model, images))

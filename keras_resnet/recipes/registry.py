@@ -4,8 +4,8 @@ one."""
 from __future__ import annotations
 
 import dataclasses
-import difflib
 
+from keras_resnet.errors import unknown_name
 from keras_resnet.recipes.recipe import Recipe
 
 _RECIPES: dict[str, Recipe] = {}
@@ -34,12 +34,7 @@ def get(name) -> Recipe:
     if isinstance(name, Recipe):
         return name
     if name not in _RECIPES:
-        close = difflib.get_close_matches(str(name), list(_RECIPES), n=3)
-        hint = f" Did you mean {', '.join(map(repr, close))}?" if close else ""
-        raise ValueError(
-            f"Unknown recipe. The `recipe` argument should be one of {list(_RECIPES)}.{hint} "
-            f"Received: recipe={name!r}"
-        )
+        raise unknown_name("recipe", "recipe", name, list(_RECIPES))
     return _RECIPES[name]
 
 
