@@ -17,6 +17,10 @@ class DatasetDefaults:
             ``"imagenet"`` (section 3.4: scale augmentation, 224 crops, PCA colour noise).
         image_size: Side of the square images the pipeline delivers.
         flip: Whether training flips images horizontally (not for digits).
+
+    Example:
+        >>> DatasetDefaults("cifar", 32, flip=False).image_size
+        32
     """
 
     style: str

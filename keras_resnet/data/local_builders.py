@@ -80,13 +80,23 @@ class _IdxFromManualDir:
 
 
 class LocalFashionMNIST(_IdxFromManualDir, tfds_mnist.FashionMNIST, skip_registration=True):
-    """TFDS's ``fashion_mnist`` prepared from local IDX files."""
+    """TFDS's ``fashion_mnist`` prepared from local IDX files.
+
+    Example:
+        >>> LocalFashionMNIST.name, str(LocalFashionMNIST.VERSION)
+        ('fashion_mnist', '3.0.1')
+    """
 
     name = "fashion_mnist"
 
 
 class LocalMNIST(_IdxFromManualDir, tfds_mnist.MNIST, skip_registration=True):
-    """TFDS's ``mnist`` prepared from local IDX files."""
+    """TFDS's ``mnist`` prepared from local IDX files.
+
+    Example:
+        >>> LocalMNIST.has_sources("/nonexistent")
+        False
+    """
 
     name = "mnist"
 
@@ -125,7 +135,12 @@ class _CifarFromManualDir:
 
 
 class LocalCifar10(_CifarFromManualDir, tfds_cifar.Cifar10, skip_registration=True):
-    """TFDS's ``cifar10`` prepared from a local ``cifar-10-binary.tar.gz``."""
+    """TFDS's ``cifar10`` prepared from a local ``cifar-10-binary.tar.gz``.
+
+    Example:
+        >>> LocalCifar10.ARCHIVE
+        'cifar-10-binary.tar.gz'
+    """
 
     name = "cifar10"
     ARCHIVE = "cifar-10-binary.tar.gz"
@@ -134,7 +149,12 @@ class LocalCifar10(_CifarFromManualDir, tfds_cifar.Cifar10, skip_registration=Tr
 
 
 class LocalCifar100(_CifarFromManualDir, tfds_cifar.Cifar100, skip_registration=True):
-    """TFDS's ``cifar100`` prepared from a local ``cifar-100-binary.tar.gz``."""
+    """TFDS's ``cifar100`` prepared from a local ``cifar-100-binary.tar.gz``.
+
+    Example:
+        >>> LocalCifar100.has_sources("/nonexistent")
+        False
+    """
 
     name = "cifar100"
     ARCHIVE = "cifar-100-binary.tar.gz"

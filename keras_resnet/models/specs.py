@@ -44,6 +44,10 @@ class NetSpec:
         widths: Inner width of each stage.
         residual: False for the paper's plain nets (the same stacks without shortcuts).
         paper_flops: Multiply-adds the paper reports (Table 1), or None where it gives none.
+
+    Example:
+        >>> imagenet_spec(101).out_channels
+        (256, 512, 1024, 2048)
     """
 
     name: str

@@ -17,7 +17,12 @@ from keras_resnet.data.mean import cached_pixel_mean, compute_pixel_mean
 
 @dataclasses.dataclass
 class Prediction:
-    """The top classes of one file, or why it could not be read."""
+    """The top classes of one file, or why it could not be read.
+
+    Example:
+        >>> Prediction("boot.png", [(9, "Ankle boot", 0.93)]).classes[0][1]
+        'Ankle boot'
+    """
 
     path: str
     classes: list[tuple[int, str, float]] = dataclasses.field(default_factory=list)

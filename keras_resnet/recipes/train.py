@@ -26,7 +26,13 @@ POLICIES = (None, "float32", "mixed_float16", "mixed_bfloat16")
 
 @dataclasses.dataclass
 class TrainResult:
-    """What ``train`` returns: the trained model, the keras History, final metrics, outputs."""
+    """What ``train`` returns: the trained model, the keras History, final metrics, outputs.
+
+    Example:
+        >>> result = train("fashion_mnist_resnet20", output_dir="r", steps=20)  # doctest: +SKIP
+        >>> sorted(result.metrics)[:2]  # doctest: +SKIP
+        ['dtype_policy', 'epochs']
+    """
 
     model: keras.Model
     history: keras.callbacks.History
