@@ -143,6 +143,11 @@ def _predict(args) -> int:
     return 0 if readable else 1
 
 
+def _models(args) -> int:
+    models_table(count=args.count, names=args.names)
+    return 0
+
+
 def _recipes(args) -> int:
     from keras_resnet import recipes
 
@@ -258,7 +263,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     handlers = {
-        "models": lambda a: models_table(count=a.count, names=a.names) and 0,
+        "models": _models,
         "recipes": _recipes,
         "train": _train,
         "evaluate": _evaluate,
@@ -268,7 +273,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 0
     try:
-        return handlers[args.command](args) or 0
+        return handlers[args.command](args)
     except (ValueError, FileNotFoundError) as error:
         parser.exit(2, f"keras-resnet {args.command}: error: {error}\n")
 
