@@ -122,12 +122,11 @@ def _evaluate(args) -> int:
 
 
 def _predict(args) -> int:
-    import keras
-
     from keras_resnet import models, recipes
+    from keras_resnet.recipes.evaluate import load_model
 
     if args.model.endswith(".keras"):
-        model = keras.saving.load_model(args.model)
+        model = load_model(args.model)
     else:
         model = models.get_model(args.model, weights=args.weights)
     readable = 0

@@ -11,11 +11,18 @@ import tensorflow as tf
 from keras_resnet import data
 from keras_resnet.data import transforms
 from keras_resnet.data.catalog import CIFAR_STYLE
+from keras_resnet.models import recursion_limit
 
 CROPS = ("center", "ten", "multiscale")
 
 
-def _load_model(model_or_path) -> keras.Model:
+def load_model(model_or_path) -> keras.Model:
+    """A keras.Model as it is, or loaded from a ``.keras`` file (any depth, ResNet-1202 too).
+
+    Example:
+        >>> load_model(keras_resnet.ResNet20()).name
+        'resnet20'
+    """
     if isinstance(model_or_path, keras.Model):
         return model_or_path
     path = os.fspath(model_or_path)
@@ -24,7 +31,8 @@ def _load_model(model_or_path) -> keras.Model:
             "The `model` argument should be a keras.Model or the path of an existing .keras "
             f"file. Received: model={path!r}"
         )
-    return keras.saving.load_model(path)
+    with recursion_limit(50_000):  # ResNet-1202's graph is deeper than Python's default
+        return keras.saving.load_model(path)
 
 
 def _scores(model, views) -> np.ndarray:
@@ -60,7 +68,7 @@ def evaluate(
         raise ValueError(
             f"The `crops` argument should be one of {CROPS}. Received: crops={crops!r}"
         )
-    model = _load_model(model_or_path)
+    model = load_model(model_or_path)
     ds, defaults, size = data.decoded(dataset, split, data_dir=data_dir)
     if limit is not None:
         ds = ds.take(limit)
