@@ -53,3 +53,16 @@ def cached_pixel_mean(directory: str, compute) -> np.ndarray:
             os.remove(tmp)
         raise
     return mean
+
+
+def training_pixel_mean(builder) -> np.ndarray:
+    """The per-pixel mean of a prepared TFDS dataset's train split, cached beside its data.
+
+    Example:
+        >>> training_pixel_mean(get_builder("fashion_mnist")).shape  # doctest: +SKIP
+        (28, 28, 1)
+    """
+    return cached_pixel_mean(
+        builder.data_dir,
+        lambda: compute_pixel_mean(builder.as_dataset(split="train", as_supervised=True)),
+    )

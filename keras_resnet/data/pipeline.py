@@ -7,7 +7,7 @@ import tensorflow_datasets as tfds
 
 from keras_resnet.data import transforms
 from keras_resnet.data.catalog import CIFAR_STYLE, DatasetDefaults, defaults_for
-from keras_resnet.data.mean import cached_pixel_mean, compute_pixel_mean
+from keras_resnet.data.mean import training_pixel_mean
 from keras_resnet.data.sources import check_name, get_builder
 
 AUTOTUNE = tf.data.AUTOTUNE
@@ -78,11 +78,7 @@ def decoded(
     )
     ds = ds.map(_to_float, num_parallel_calls=AUTOTUNE)
     if defaults.style == CIFAR_STYLE:
-        mean = cached_pixel_mean(
-            builder.data_dir,
-            lambda: compute_pixel_mean(builder.as_dataset(split="train", as_supervised=True)),
-        )
-        mean = tf.constant(mean)
+        mean = tf.constant(training_pixel_mean(builder))
         ds = ds.map(
             lambda image, label: (transforms.pad_to(image - mean, size), label),
             num_parallel_calls=AUTOTUNE,

@@ -12,7 +12,7 @@ from keras_resnet import data
 from keras_resnet.data import transforms
 from keras_resnet.data.catalog import CIFAR_STYLE
 from keras_resnet.data.directory import decode_image
-from keras_resnet.data.mean import cached_pixel_mean, compute_pixel_mean
+from keras_resnet.data.mean import training_pixel_mean
 
 
 @dataclasses.dataclass
@@ -50,10 +50,7 @@ def _preprocessor(model: keras.Model, dataset: str | None, data_dir: str | None)
             3,
         )
     builder = data.get_builder(dataset, data_dir)
-    mean = cached_pixel_mean(
-        builder.data_dir,
-        lambda: compute_pixel_mean(builder.as_dataset(split="train", as_supervised=True)),
-    )
+    mean = training_pixel_mean(builder)
     native = mean.shape[:2]
     size = height or about["defaults"].image_size
 
