@@ -62,11 +62,6 @@ def check_head(*, include_top: bool, weights, classes, classifier_activation) ->
         raise ValueError(
             f"The `classes` argument should be a positive integer. Received: classes={classes!r}"
         )
-    if weights == "imagenet" and include_top and classes != 1000:
-        raise ValueError(
-            'If using `weights="imagenet"` with `include_top=True`, `classes` should be 1000. '
-            f"Received: classes={classes}"
-        )
     if weights is not None and include_top and classifier_activation not in PRETRAINED_ACTIVATIONS:
         raise ValueError(
             "Only `None` and `softmax` activations are allowed for the `classifier_activation` "

@@ -136,7 +136,14 @@ def build_model(
         min_size=MIN_SIZE,
         include_top=include_top,
     )
-    zoo.check_weights_argument(weights, arch=spec.name)
+    target = zoo.Target(
+        spec.name,
+        variant=None if spec.block == BASIC else variant,
+        shortcut=shortcut if spec.residual else "none",
+        include_top=include_top,
+        classes=classes,
+    )
+    zoo.check_weights_argument(weights, target=target)
 
     if input_tensor is None:
         img_input = keras.Input(shape=shape)
@@ -165,4 +172,4 @@ def build_model(
     inputs = keras.utils.get_source_inputs(input_tensor) if input_tensor is not None else img_input
     with recursion_limit(20 * sum(spec.blocks_per_stage) + 1_000):
         model = keras.Model(inputs, x, name=name or spec.name)
-    return zoo.load_weights(model, weights, arch=spec.name)
+    return zoo.load_weights(model, weights, target=target)

@@ -1,8 +1,24 @@
-"""Weights for built models: local files today, the pretrained Hub zoo next.
+"""Weights for built models: local files and the pretrained zoo on the Hugging Face Hub.
 
 The zoo works on any built model by layer names and never imports ``keras_resnet.models``.
 """
 
-from keras_resnet.zoo.loading import WEIGHT_FILE_SUFFIXES, check_weights_argument, load_weights
+from keras_resnet.zoo.loading import (
+    WEIGHT_FILE_SUFFIXES,
+    Target,
+    check_weights_argument,
+    load_weights,
+    resolve_entry,
+)
+from keras_resnet.zoo.registry import list_weights, register_weights, weights_info
 
-__all__ = ["WEIGHT_FILE_SUFFIXES", "check_weights_argument", "load_weights"]
+__all__ = [
+    "WEIGHT_FILE_SUFFIXES",
+    "Target",
+    "check_weights_argument",
+    "list_weights",
+    "load_weights",
+    "register_weights",
+    "resolve_entry",
+    "weights_info",
+]

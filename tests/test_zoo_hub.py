@@ -1,0 +1,197 @@
+"""The real huggingface_hub client against a loopback Hub: download, verify, convert, cache."""
+
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from fake_hub import FakeHub, HubFile
+from reference_weights import random_state
+from safetensors.numpy import safe_open, save
+from test_zoo_conversion import FIXTURE, _relative_error
+
+from keras_resnet.zoo import convert, registry
+
+CLIENT = os.path.join(os.path.dirname(__file__), "scripts", "zoo_client.py")
+RESNET34 = registry.weights_info("resnet34.tv_in1k")
+RESNET18 = registry.weights_info("resnet18.tv_in1k")
+
+
+def _torchvision_bytes(depth: int) -> bytes:
+    with safe_open(FIXTURE, "np") as handle:
+        shapes = json.loads(handle.metadata()[f"shapes_{depth}"])
+    return save(random_state(shapes, seed=depth))
+
+
+def _resnet20_repo(**faults) -> dict:
+    import keras_resnet
+
+    model = keras_resnet.ResNet20(weights=None)
+    state = {k: v.numpy() for k, v in convert.model_variables(model).items()}
+    card = {
+        "library_name": "keras_resnet",
+        "arch": "resnet20",
+        "format": "keras_resnet",
+        "variant": "v1.5",
+        "shortcut": "A",
+        "num_classes": 10,
+    }
+    return {
+        "config.json": HubFile(json.dumps(card).encode()),
+        "model.safetensors": HubFile(save(state), **faults),
+    }
+
+
+@pytest.fixture(scope="module")
+def hub():
+    server = FakeHub()
+    timm_config = json.dumps({"architecture": "resnet34", "num_classes": 1000}).encode()
+    server.add(
+        RESNET34["repo_id"],
+        RESNET34["revision"],
+        {"model.safetensors": HubFile(_torchvision_bytes(34)), "config.json": HubFile(timm_config)},
+    )
+    # Bytes that are not the pinned file: the Hub's own etag matches them, the pin does not.
+    server.add(
+        RESNET18["repo_id"],
+        RESNET18["revision"],
+        {"model.safetensors": HubFile(_torchvision_bytes(18))},
+    )
+    server.add("test/resnet20", "1" * 40, _resnet20_repo())
+    server.add("test/resnet20-corrupt", "2" * 40, _resnet20_repo(corrupt=True))
+    server.add("test/resnet20-truncated", "3" * 40, _resnet20_repo(truncate=True))
+    server.add(
+        "test/resnet20-no-weights", "4" * 40, {"config.json": _resnet20_repo()["config.json"]}
+    )
+    yield server.start()
+    server.stop()
+
+
+def _run(cases, tmp_path, home, *, offline=False, hub=None, wait=True):
+    env = {
+        **os.environ,
+        "HF_HOME": str(home / "hf"),
+        "KERAS_HOME": str(home / "keras"),
+        "HF_HUB_OFFLINE": "1" if offline else "0",
+        "HF_HUB_DISABLE_XET": "1",
+        "HF_HUB_DISABLE_PROGRESS_BARS": "1",
+        "HF_HUB_ETAG_TIMEOUT": "5",
+    }
+    if hub is not None:
+        env["HF_ENDPOINT"] = hub.endpoint
+    out = tmp_path / f"out{len(list(tmp_path.iterdir()))}"
+    out.mkdir()
+    process = subprocess.Popen(
+        [sys.executable, CLIENT, json.dumps(cases), str(out)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    if not wait:
+        return process, out
+    return _results(process, out)
+
+
+def _results(process, out):
+    stdout, stderr = process.communicate(timeout=300)
+    assert process.returncode == 0, stderr[-3000:]
+    results = [json.loads(line[7:]) for line in stdout.splitlines() if line.startswith("RESULT ")]
+    for index, result in enumerate(results):
+        if result["ok"]:
+            result["logits"] = np.load(out / f"{index}.npy", allow_pickle=False)
+    return results
+
+
+IMAGENET_34 = {
+    "model": "resnet34",
+    "weights": "imagenet",
+    "seed": 34,
+    "kwargs": {"input_shape": [112, 112, 3], "classifier_activation": None},
+}
+
+
+def test_download_verify_convert_then_offline_with_no_requests(hub, tmp_path):
+    home = tmp_path / "home"
+    hub.requests.clear()
+    [first] = _run([IMAGENET_34], tmp_path, home, hub=hub)
+    assert first["ok"], first
+    with safe_open(FIXTURE, "np") as handle:
+        expected = handle.get_tensor("logits_34")
+    assert _relative_error(first["logits"], expected) < 1e-4
+    assert any("no pinned sha256" in w for w in first["warnings"])
+    assert (
+        "HEAD",
+        f"/{RESNET34['repo_id']}/resolve/{RESNET34['revision']}/model.safetensors",
+    ) in hub.requests
+    cached = os.listdir(home / "keras" / "keras_resnet" / "weights")
+    assert any(name.endswith(f"-c{convert.CONVERTER_VERSION}.safetensors") for name in cached)
+
+    hub.requests.clear()
+    [second] = _run([IMAGENET_34], tmp_path, home, hub=hub, offline=True)
+    assert second["ok"], second
+    np.testing.assert_array_equal(second["logits"], first["logits"])
+    assert hub.requests == []
+
+
+def test_bad_downloads_give_clear_errors_and_cache_nothing(hub, tmp_path):
+    home = tmp_path / "home"
+    names = [
+        "resnet18.tv_in1k",
+        "hf://test/resnet20-corrupt",
+        "hf://test/resnet20-truncated",
+        "hf://test/resnet20-no-weights",
+        "hf://test/missing",
+        "hf://test/resnet20@" + "9" * 40,
+    ]
+    cases = [
+        {"model": (name.startswith("hf") and "resnet20") or "resnet18", "weights": name}
+        for name in names
+    ]
+    results = _run(cases, tmp_path, home, hub=hub)
+    assert not any(r["ok"] for r in results), results
+    pinned, corrupt, truncated, no_file, no_repo, no_revision = results
+    assert pinned["type"] == "ValueError" and "sha256" in pinned["message"]
+    assert RESNET18["sha256"] in pinned["message"]
+    assert corrupt["type"] == "ValueError" and "sha256" in corrupt["message"]
+    assert truncated["type"] in ("OSError", "ValueError"), truncated
+    assert "resnet20-truncated" in truncated["message"]
+    assert (
+        no_file["type"] == "FileNotFoundError"
+        and "no file 'model.safetensors'" in no_file["message"]
+    )
+    assert (
+        no_repo["type"] == "FileNotFoundError"
+        and "no repository 'test/missing'" in no_repo["message"]
+    )
+    assert no_revision["type"] == "FileNotFoundError" and "no revision" in no_revision["message"]
+    weights_cache = home / "keras" / "keras_resnet" / "weights"
+    assert not weights_cache.exists() or not any(
+        name.endswith(".safetensors") for name in os.listdir(weights_cache)
+    )
+    blobs = [p for p in (home / "hf").rglob("blobs/*")]
+    assert all(len(p.name) != 64 for p in blobs), "a rejected download was left in the HF cache"
+
+
+def test_hf_repo_in_the_zoo_format_and_offline_uncached(hub, tmp_path):
+    home = tmp_path / "home"
+    [loaded] = _run(
+        [{"model": "resnet20", "weights": "hf://test/resnet20"}], tmp_path, home, hub=hub
+    )
+    assert loaded["ok"], loaded
+    [offline] = _run([{"model": "resnet18", "weights": "imagenet"}], tmp_path, home, offline=True)
+    assert offline["type"] == "FileNotFoundError"
+    for text in ("offline", "timm/resnet18.tv_in1k", "keras-resnet weights download", "weights="):
+        assert text in offline["message"]
+
+
+def test_two_processes_loading_at_once_both_succeed(hub, tmp_path):
+    home = tmp_path / "home"
+    running = [_run([IMAGENET_34], tmp_path, home, hub=hub, wait=False) for _ in range(2)]
+    first, second = (_results(*pair)[0] for pair in running)
+    assert first["ok"] and second["ok"], (first, second)
+    np.testing.assert_array_equal(first["logits"], second["logits"])
+    leftovers = [n for n in os.listdir(home / "keras" / "keras_resnet" / "weights") if ".tmp" in n]
+    assert leftovers == []
