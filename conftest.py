@@ -4,6 +4,9 @@ import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+# Tests never touch the network: the Hub client refuses to, and tests that need a Hub start
+# a loopback one in a subprocess with HF_HUB_OFFLINE=0.
+os.environ["HF_HUB_OFFLINE"] = "1"
 
 import keras
 import numpy as np

@@ -7,6 +7,7 @@ Example:
     (None, 10)
 """
 
+from keras_resnet.imagenet_utils import decode_predictions, preprocess_input
 from keras_resnet.models import (
     Plain18,
     Plain20,
@@ -35,6 +36,7 @@ from keras_resnet.models import (
     recursion_limit,
 )
 from keras_resnet.version import __version__
+from keras_resnet.zoo import list_weights, register_weights, weights_info
 
 __all__ = [
     "Plain18",
@@ -58,9 +60,14 @@ __all__ = [
     "ZeroPadShortcut",
     "__version__",
     "count_flops",
+    "decode_predictions",
     "feature_extractor",
     "get_model",
     "get_spec",
     "list_models",
+    "list_weights",
+    "preprocess_input",
     "recursion_limit",
+    "register_weights",
+    "weights_info",
 ]

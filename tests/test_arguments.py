@@ -116,9 +116,43 @@ def test_classes_must_be_a_positive_integer(classes):
     _raises(["`classes`", re.escape(repr(classes))], keras_resnet.ResNet20, classes=classes)
 
 
-def test_pretrained_names_say_the_zoo_is_not_shipped_yet():
-    _raises(["zoo", "'imagenet'", "resnet50", "weights=None"], keras_resnet.ResNet50)
-    _raises(["zoo", "'a1_in1k'"], keras_resnet.ResNet50, weights="a1_in1k")
+def test_weights_the_model_cannot_take_are_refused_before_any_download():
+    # The root conftest sets HF_HUB_OFFLINE=1: reaching a download would raise FileNotFoundError.
+    _raises(
+        ["variant 'v1.5'", "variant='v1'", "Pass `variant='v1.5'`"],
+        keras_resnet.ResNet50,
+        variant="v1",
+    )
+    _raises(
+        ["no pretrained weights for resnet20", "CIFAR", "weights=None"],
+        keras_resnet.ResNet20,
+        weights="imagenet",
+        classes=1000,
+    )
+    _raises(
+        ["no pretrained weights for plain34", "plain"], keras_resnet.Plain34, weights="imagenet"
+    )
+    _raises(
+        ["'resnet50.a1_in1k'", "resnet50, not resnet101"],
+        keras_resnet.ResNet101,
+        weights="resnet50.a1_in1k",
+    )
+    for shortcut in ("A", "C"):
+        _raises(
+            ["shortcut 'B'", f"shortcut='{shortcut}'"], keras_resnet.ResNet34, shortcut=shortcut
+        )
+    _raises(
+        [
+            "Unknown pretrained weights for resnet18",
+            "'a1_in1k'",
+            "Did you mean",
+            "weights='a2_in1k'",
+        ],
+        keras_resnet.ResNet18,
+        weights="a2_in1k",
+    )
+    _raises(["tv2_in1k", "resnet18"], keras_resnet.ResNet18, weights="tv2_in1k")
+    _raises(["hf://owner/repo"], keras_resnet.ResNet18, weights="hf://not a repo")
 
 
 def test_weights_file_errors(tmp_path):
