@@ -13,6 +13,7 @@ import sys
 import time
 from collections.abc import Sequence
 
+from keras_resnet import cli_weights
 from keras_resnet.version import __version__
 
 
@@ -122,16 +123,27 @@ def _evaluate(args) -> int:
 
 
 def _predict(args) -> int:
-    from keras_resnet import models, recipes
+    from keras_resnet import models, recipes, zoo
     from keras_resnet.recipes.evaluate import load_model
 
+    preprocessing = None
     if args.model.endswith(".keras"):
         model = load_model(args.model)
     else:
-        model = models.get_model(args.model, weights=args.weights)
+        options = {} if args.weights is None else {"weights": args.weights}
+        model = models.get_model(args.model, **options)
+        weights = options.get("weights", models.default_weights(args.model))
+        arch = models.get_spec(args.model).name
+        entry = zoo.resolve_entry(weights, target=zoo.Target(arch)) if weights else None
+        preprocessing = entry["preprocessing"] if entry else None
     readable = 0
     for prediction in recipes.predict_files(
-        model, args.images, dataset=args.dataset, data_dir=args.data_dir, top=args.top
+        model,
+        args.images,
+        dataset=args.dataset,
+        data_dir=args.data_dir,
+        top=args.top,
+        preprocessing=preprocessing,
     ):
         if prediction.error:
             print(f"{prediction.path}: error: {prediction.error}", file=sys.stderr)
@@ -238,7 +250,12 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument(
         "--model", default="resnet50", help="a model name or a .keras file (default: resnet50)"
     )
-    predict.add_argument("--weights", help="weights for a model name: a .weights.h5/.keras file")
+    predict.add_argument(
+        "--weights",
+        help="weights for a model name: 'imagenet' (the default for ResNet-18...152), a "
+        "checkpoint tag or name (keras-resnet weights list), hf://owner/repo, or a "
+        ".weights.h5/.keras/.safetensors file; ImageNet weights print ImageNet class names",
+    )
     predict.add_argument(
         "--dataset", help="the dataset the model was trained on: its preprocessing and class names"
     )
@@ -246,6 +263,7 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument(
         "--top", type=int, default=5, help="classes to print per image (default: 5)"
     )
+    cli_weights.add_parser(commands)
     return parser
 
 
@@ -267,13 +285,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         "train": _train,
         "evaluate": _evaluate,
         "predict": _predict,
+        "weights": cli_weights.run,
     }
     if args.command is None:
         parser.print_help()
         return 0
     try:
         return handlers[args.command](args)
-    except (ValueError, FileNotFoundError) as error:
+    except (ValueError, OSError) as error:
         parser.exit(2, f"keras-resnet {args.command}: error: {error}\n")
 
 

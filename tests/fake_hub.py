@@ -6,6 +6,8 @@ files (``*.safetensors``) answer 302 with an absolute ``Location`` on the CDN, a
 server on 127.0.0.2. 404s carry ``X-Error-Code``. Every request is recorded, so tests can
 assert that a warm, offline load made none. Faults per file: ``corrupt`` (other bytes of the
 same length under the right etag) and ``truncate`` (the body stops half-way).
+``GET /api/models/{repo}/revision/{revision}`` answers ``HfApi().model_info`` with the
+files' LFS sha256 (``files_metadata=True``).
 """
 
 from __future__ import annotations
@@ -13,11 +15,13 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import http.server
+import json
 import re
 import threading
 import urllib.parse
 
 _RESOLVE = re.compile(r"/([^/]+/[^/]+)/resolve/([^/]+)/(.+)")
+_MODEL_INFO = re.compile(r"/api/models/([^/]+/[^/]+)/revision/([^/]+)")
 
 
 @dataclasses.dataclass
@@ -113,6 +117,9 @@ def _handler(hub: FakeHub, *, cdn: bool):
             hub.record(self.command, ("cdn:" if cdn else "") + self.path)
             if cdn:
                 return self._serve_blob()
+            info = _MODEL_INFO.fullmatch(urllib.parse.urlsplit(self.path).path)
+            if info:
+                return self._model_info(*(urllib.parse.unquote(g) for g in info.groups()))
             match = _RESOLVE.fullmatch(urllib.parse.urlsplit(self.path).path)
             if not match:
                 return self._not_found("EntryNotFound")
@@ -138,6 +145,25 @@ def _handler(hub: FakeHub, *, cdn: bool):
                 return self._send(302, headers)
             headers["ETag"] = f'"{hashlib.sha1(item.content).hexdigest()}"'
             return self._send(200, headers, item.content)
+
+        def _model_info(self, repo_id: str, revision: str) -> None:
+            commit = hub.branches.get(repo_id, {}).get(revision, revision)
+            if commit not in hub.repos.get(repo_id, {}):
+                return self._not_found(
+                    "RepoNotFound" if repo_id not in hub.repos else "RevisionNotFound"
+                )
+            siblings = []
+            for name, item in hub.repos[repo_id][commit].items():
+                sibling = {"rfilename": name, "size": len(item.content)}
+                if item.lfs:
+                    sibling["lfs"] = {
+                        "size": len(item.content),
+                        "sha256": item.sha256,
+                        "pointerSize": 134,
+                    }
+                siblings.append(sibling)
+            body = json.dumps({"id": repo_id, "sha": commit, "siblings": siblings}).encode()
+            return self._send(200, {"Content-Type": "application/json"}, body)
 
         def _serve_blob(self) -> None:
             sha256 = self.path.rsplit("/", 1)[-1]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import inspect
+
 import keras
 
 from keras_resnet.errors import unknown_name
@@ -72,6 +74,17 @@ def get_model(name: str, **kwargs) -> keras.Model:
     return _CONSTRUCTORS[get_spec(name).name](**kwargs)
 
 
+def default_weights(name: str) -> str | None:
+    """What ``weights`` the constructor of ``name`` uses when none is given.
+
+    Example:
+        >>> default_weights("resnet50"), default_weights("resnet20")
+        ('imagenet', None)
+    """
+    constructor = _CONSTRUCTORS[get_spec(name).name]
+    return inspect.signature(constructor).parameters["weights"].default
+
+
 __all__ = [
     "NetSpec",
     "Plain18",
@@ -94,6 +107,7 @@ __all__ = [
     "ResNet1202",
     "ZeroPadShortcut",
     "count_flops",
+    "default_weights",
     "feature_extractor",
     "get_model",
     "get_spec",

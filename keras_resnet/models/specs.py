@@ -154,3 +154,24 @@ def all_specs() -> dict[str, NetSpec]:
     specs += [cifar_spec(d) for d in CIFAR_RESNET_DEPTHS]
     specs += [cifar_spec(d, residual=False) for d in CIFAR_PLAIN_DEPTHS]
     return {s.name: s for s in specs}
+
+
+def residual_spec_for(block: str, blocks_per_stage: tuple[int, ...], stem_kernel: int) -> NetSpec:
+    """The residual net whose stages a checkpoint's layer names describe.
+
+    ``stem_kernel`` is 7 for ImageNet nets and 3 for CIFAR nets.
+
+    Example:
+        >>> residual_spec_for(BOTTLENECK, (3, 4, 23, 3), 7).name
+        'resnet101'
+    """
+    family = "imagenet" if stem_kernel == 7 else "cifar"
+    for spec in all_specs().values():
+        if (spec.residual, spec.family, spec.block) == (True, family, block) and tuple(
+            spec.blocks_per_stage
+        ) == tuple(blocks_per_stage):
+            return spec
+    raise ValueError(
+        f"No ResNet of the paper has {block} blocks {tuple(blocks_per_stage)} per stage with a "
+        f"{stem_kernel}x{stem_kernel} stem."
+    )

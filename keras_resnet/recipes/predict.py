@@ -13,6 +13,7 @@ from keras_resnet.data import transforms
 from keras_resnet.data.catalog import CIFAR_STYLE
 from keras_resnet.data.directory import decode_image
 from keras_resnet.data.mean import training_pixel_mean
+from keras_resnet.imagenet_utils import class_index
 
 
 @dataclasses.dataclass
@@ -29,9 +30,21 @@ class Prediction:
     error: str | None = None
 
 
-def _preprocessor(model: keras.Model, dataset: str | None, data_dir: str | None):
+def _preprocessor(
+    model: keras.Model, dataset: str | None, data_dir: str | None, preprocessing: dict | None
+):
     """A function from a uint8 HWC image to the model's input, and the class names."""
     height, _, channels = model.input_shape[1:]
+    imagenet_names = None
+    if model.output_shape[-1] == 1000:
+        imagenet_names = [name for _, name in class_index()]
+    if preprocessing:
+
+        def checkpoint_view(image):
+            x = tf.image.grayscale_to_rgb(image) if image.shape[-1] == 1 else image
+            return transforms.checkpoint_eval(tf.cast(x, tf.float32) / 255.0, preprocessing)
+
+        return checkpoint_view, imagenet_names, 3
     if dataset is None:
         size = height or 224
 
@@ -39,7 +52,7 @@ def _preprocessor(model: keras.Model, dataset: str | None, data_dir: str | None)
             x = tf.image.grayscale_to_rgb(image) if image.shape[-1] == 1 else image
             return transforms.imagenet_eval(tf.cast(x, tf.float32) / 255.0, size=size)
 
-        return imagenet_view, None, 3 if channels in (None, 3) else channels
+        return imagenet_view, imagenet_names, 3 if channels in (None, 3) else channels
     about = data.info(dataset, data_dir)
     names = about["class_names"]
     if about["defaults"].style != CIFAR_STYLE:
@@ -68,12 +81,15 @@ def predict_files(
     dataset: str | None = None,
     data_dir: str | None = None,
     top: int = 5,
+    preprocessing: dict | None = None,
 ) -> list[Prediction]:
     """Top-``top`` classes for each image file; unreadable files get an error, not an exception.
 
     With ``dataset`` the images get that dataset's evaluation preprocessing and class names
     (e.g. a model trained by ``recipes.train`` on fashion_mnist); without it, the paper's
-    ImageNet view (shorter side 256, centre 224 crop, mean subtraction) and class indices.
+    ImageNet view (shorter side 256, centre 224 crop, mean subtraction); with
+    ``preprocessing`` (a zoo entry's, see ``keras_resnet.weights_info``) that checkpoint's own
+    view. A 1000-class model without ``dataset`` gets ImageNet class names.
 
     Example:
         >>> model = keras_resnet.ResNet20()
@@ -82,7 +98,7 @@ def predict_files(
     """
     if isinstance(top, bool) or not isinstance(top, int) or top < 1:
         raise ValueError(f"The `top` argument should be a positive integer. Received: top={top!r}")
-    preprocess, names, channels = _preprocessor(model, dataset, data_dir)
+    preprocess, names, channels = _preprocessor(model, dataset, data_dir, preprocessing)
     results = []
     for path in paths:
         try:

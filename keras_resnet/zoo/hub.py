@@ -254,7 +254,10 @@ safetensors is the way. Received: weights='model.bin'
 
 
 def save_state(state: dict[str, np.ndarray], path: str, metadata: dict | None = None) -> None:
-    """Write a Keras-layout state as safetensors, atomically.
+    """Write a Keras-layout state as safetensors, atomically and reproducibly.
+
+    ``metadata`` goes in as one JSON string under ``"keras_resnet"``: safetensors writes
+    several metadata keys in a random order, so the same conversion would hash differently.
 
     Example:
         >>> import tempfile
@@ -265,7 +268,8 @@ def save_state(state: dict[str, np.ndarray], path: str, metadata: dict | None = 
     """
     from safetensors.numpy import save_file
 
-    _atomic_write(path, lambda tmp: save_file(state, tmp, metadata=metadata))
+    header = {"keras_resnet": json.dumps(metadata, sort_keys=True)} if metadata else None
+    _atomic_write(path, lambda tmp: save_file(state, tmp, metadata=header))
 
 
 def load_state(path: str) -> dict[str, np.ndarray]:

@@ -1,0 +1,95 @@
+"""``keras-resnet weights list | info NAME | download NAME | convert SRC DST``.
+
+Example:
+    $ keras-resnet weights list --arch resnet50
+    $ keras-resnet weights download resnet50.tv_in1k
+    $ keras-resnet weights convert resnet50.safetensors resnet50.weights.h5
+"""
+
+from __future__ import annotations
+
+import json
+
+
+def add_parser(commands) -> None:
+    """Add the ``weights`` subcommand and its own subcommands to ``commands``."""
+    weights = commands.add_parser(
+        "weights",
+        help="the pretrained-weight zoo: list, inspect, download, convert",
+        description="The pretrained-weight zoo on the Hugging Face Hub.",
+    )
+    actions = weights.add_subparsers(dest="action", metavar="ACTION", required=True)
+    listing = actions.add_parser("list", help="list checkpoints with their top-1 and license")
+    listing.add_argument("--arch", help="only checkpoints for this model (e.g. resnet50)")
+    info = actions.add_parser("info", help="everything the registry knows about a checkpoint")
+    info.add_argument("name", help="a checkpoint name, e.g. resnet50.tv_in1k")
+    download = actions.add_parser(
+        "download",
+        help="download, verify and convert a checkpoint into the cache ($KERAS_HOME)",
+        description="Download a checkpoint (verified by sha256), convert it and cache it, so "
+        "later loads need no network. Prints the cached file.",
+    )
+    download.add_argument("name", help="a checkpoint name (resnet50.tv_in1k) or hf://owner/repo")
+    convert = actions.add_parser(
+        "convert",
+        help="convert a checkpoint file to keras_resnet's formats",
+        description="SRC: .safetensors in torchvision/timm or keras_resnet layout, or a legacy "
+        "keras.applications .h5. DST: a .safetensors file (keras_resnet layout), a "
+        ".weights.h5 or .keras file (a built model), or a folder (weights + config.json + "
+        "model card, ready for weights/publish.py).",
+    )
+    convert.add_argument("src", metavar="SRC", help="the checkpoint to convert")
+    convert.add_argument("dst", metavar="DST", help="where to write it (see above)")
+    convert.add_argument(
+        "--variant",
+        choices=("v1.5", "v1"),
+        help="bottleneck variant of the checkpoint (default: v1 for a keras.applications .h5, "
+        "v1.5 otherwise)",
+    )
+
+
+def run(args) -> int:
+    """Run ``keras-resnet weights ACTION``; returns the exit code."""
+    return {"list": _list, "info": _info, "download": _download, "convert": _convert}[args.action](
+        args
+    )
+
+
+def _list(args) -> int:
+    from keras_resnet.zoo import registry
+
+    print(f"{'name':<20} {'top-1':>6}  {'license':<13} {'pinned':<8} repo")
+    for name in registry.list_weights(args.arch.lower() if args.arch else None):
+        info = registry.weights_info(name)
+        top1 = info["metrics"].get("top1")
+        pinned = "yes" if info["sha256"] and info["revision"] else "no"
+        top1_text = f"{top1:.2f}" if top1 is not None else "-"
+        print(
+            f"{name:<20} {top1_text:>6}  {info['license'] or '-':<13} {pinned:<8} {info['repo_id']}"
+        )
+    return 0
+
+
+def _info(args) -> int:
+    from keras_resnet.zoo import registry
+
+    print(json.dumps(registry.weights_info(args.name), indent=2))
+    return 0
+
+
+def _download(args) -> int:
+    from keras_resnet.zoo import hub, registry
+
+    entry = hub.hf_entry(args.name) if args.name.startswith("hf://") else None
+    entry = entry or registry.weights_info(args.name)
+    path = hub.converted_weights(entry)
+    print(f"{entry['name']}: {path}")
+    return 0
+
+
+def _convert(args) -> int:
+    from keras_resnet.zoo_tools import convert_checkpoint
+
+    arch = convert_checkpoint(args.src, args.dst, variant=args.variant)
+    print(f"{args.src} ({arch}) -> {args.dst}")
+    return 0
