@@ -2,12 +2,16 @@
 
 1. A ResNet backbone with a new head; the backbone frozen and run in inference mode (its
    BatchNormalization statistics stay as they were), only the head trains.
-2. Then the whole network unfrozen and trained at a low learning rate.
+2. Then the whole network unfrozen, except its BatchNormalization layers (frozen BN runs in
+   inference mode), and trained at a low learning rate.
 
-    python examples/fine_tune.py photos/ --weights backbone.weights.h5 --output tuned.keras
+    python examples/fine_tune.py photos/ --arch resnet50 --output tuned.keras
+    python examples/fine_tune.py photos/ --arch resnet50 --weights a1_in1k
 
-``photos/`` holds one sub-folder per class. ``--weights`` takes a .weights.h5/.keras file of
-the same architecture without its head (pretrained ImageNet weights arrive with the zoo).
+``photos/`` holds one sub-folder per class. ``--weights`` is what the constructor takes:
+``imagenet`` (the default for ResNet-18...152), a zoo tag or name, ``hf://owner/repo``, a
+weights file of the same architecture without its head, or ``none`` (random). With zoo
+weights the model normalises its [0, 1] input with the checkpoint's own mean and std.
 """
 
 from __future__ import annotations
@@ -15,9 +19,11 @@ from __future__ import annotations
 import argparse
 
 import keras
+import numpy as np
 
 import keras_resnet
-from keras_resnet import data
+from keras_resnet import data, zoo
+from keras_resnet.models import default_weights
 
 
 def build(arch: str, classes: int, size: int, weights) -> tuple[keras.Model, keras.Model]:
@@ -25,8 +31,15 @@ def build(arch: str, classes: int, size: int, weights) -> tuple[keras.Model, ker
     backbone = keras_resnet.get_model(
         arch, include_top=False, weights=weights, input_shape=(size, size, 3)
     )
-    inputs = keras.Input((size, size, 3))
-    x = backbone(inputs, training=False)  # BN in inference mode, even once unfrozen
+    inputs = x = keras.Input((size, size, 3))
+    entry = zoo.resolve_entry(weights, target=zoo.Target(arch)) if weights else None
+    if entry and entry["preprocessing"].get("mean"):
+        mean, std = (
+            np.array(entry["preprocessing"]["mean"]),
+            np.array(entry["preprocessing"]["std"]),
+        )
+        x = keras.layers.Normalization(mean=mean, variance=std**2, name="normalize")(x)
+    x = backbone(x, training=False)  # the Keras guide's idiom; see below for BN
     x = keras.layers.GlobalAveragePooling2D(name="avg_pool")(x)
     x = keras.layers.Dropout(0.2)(x)
     outputs = keras.layers.Dense(classes, activation="softmax", name="predictions")(x)
@@ -37,7 +50,11 @@ def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("images", help="a folder with one sub-folder of images per class")
     parser.add_argument("--arch", default="resnet50", help="model name (default: resnet50)")
-    parser.add_argument("--weights", help="backbone weights file (default: random)")
+    parser.add_argument(
+        "--weights",
+        help="backbone weights: imagenet, a zoo tag/name, hf://owner/repo, a file, or none "
+        "(default: the constructor's, i.e. imagenet for ResNet-18...152, none for CIFAR nets)",
+    )
     parser.add_argument("--image-size", type=int, default=224)
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--head-epochs", type=int, default=5)
@@ -47,7 +64,9 @@ def main(argv=None) -> None:
 
     train = data.from_directory(args.images, image_size=args.image_size,
                                 batch_size=args.batch_size, training=True, seed=0)  # fmt: skip
-    model, backbone = build(args.arch, len(train.class_names), args.image_size, args.weights)
+    weights = default_weights(args.arch) if args.weights is None else args.weights
+    weights = None if str(weights).lower() == "none" else weights
+    model, backbone = build(args.arch, len(train.class_names), args.image_size, weights)
 
     backbone.trainable = False
     model.compile(optimizer=keras.optimizers.Adam(1e-3),
@@ -55,6 +74,11 @@ def main(argv=None) -> None:
     model.fit(train, epochs=args.head_epochs, verbose=2)
 
     backbone.trainable = True
+    # Keras 3's fit() overrides the training=False given when the backbone was called
+    # (keras-team/keras#20285); a frozen BatchNormalization does run in inference mode.
+    for layer in backbone.layers:
+        if isinstance(layer, keras.layers.BatchNormalization):
+            layer.trainable = False
     model.compile(optimizer=keras.optimizers.Adam(1e-5),
                   loss="sparse_categorical_crossentropy", metrics=["accuracy"])  # fmt: skip
     history = model.fit(train, epochs=args.tune_epochs, verbose=2)

@@ -13,6 +13,7 @@ import pytest
 import keras_resnet
 from keras_resnet import data
 from keras_resnet.data.local_builders import SYSTEM_DIRS
+from keras_resnet.zoo import convert, hub, registry
 
 
 @functools.cache
@@ -52,3 +53,17 @@ def kill_after_epochs(command: list[str], history_path, epochs: int = 2, timeout
     assert process.poll() is None, "the run ended (or hung) before it could be killed"
     process.send_signal(signal.SIGKILL)
     process.wait()
+
+
+@pytest.fixture
+def warm_cache(tmp_path, monkeypatch):
+    """KERAS_HOME holding a conversion of random ResNet-18 weights under resnet18.tv_in1k's
+    pinned sha256: ``weights="imagenet"`` for ResNet18 then loads them without any network."""
+    from reference_weights import reference
+
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
+    state, _ = reference(18)
+    keras_state = convert.from_torchvision(state)
+    sha256 = registry.weights_info("resnet18.tv_in1k")["sha256"]
+    hub.save_state(keras_state, hub.converted_path(sha256))
+    return keras_state

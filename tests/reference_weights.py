@@ -7,8 +7,12 @@ arrays), so the fixture only has to hold the tensor names, shapes and torchvisio
 
 from __future__ import annotations
 
+import json
+import os
+
 import numpy as np
 
+FIXTURE = os.path.join(os.path.dirname(__file__), "fixtures", "torchvision_logits.safetensors")
 DEPTHS = (18, 34, 50, 101, 152)
 IMAGE_SIZE = 112
 BATCH = 2
@@ -42,3 +46,13 @@ def random_images(seed: int) -> np.ndarray:
     """``BATCH`` normalised NHWC images of ``IMAGE_SIZE`` pixels."""
     rng = np.random.default_rng(seed + 1000)
     return rng.normal(0.0, 1.0, (BATCH, IMAGE_SIZE, IMAGE_SIZE, 3)).astype(np.float32)
+
+
+def reference(depth: int) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """(random torchvision-layout weights, torchvision's logits on ``random_images``)."""
+    from safetensors.numpy import safe_open
+
+    with safe_open(FIXTURE, "np") as handle:
+        shapes = json.loads(handle.metadata()[f"shapes_{depth}"])
+        logits = handle.get_tensor(f"logits_{depth}")
+    return random_state(shapes, seed=depth), logits

@@ -4,6 +4,7 @@ import importlib
 import os
 import sys
 
+import keras
 import numpy as np
 import pytest
 from PIL import Image
@@ -59,3 +60,18 @@ def test_predict_example_classifies_and_skips_bad_files(photos, tmp_path, capsys
     out, err = capsys.readouterr()
     assert out.startswith(good) and "class " in out
     assert "bad.png" in err
+
+
+def test_fine_tune_from_zoo_weights_normalises_like_the_checkpoint(photos, warm_cache, tmp_path):
+    import fine_tune
+
+    out = tmp_path / "tuned.keras"
+    fine_tune.main([str(photos), "--arch", "resnet18", "--image-size", "32", "--batch-size", "4",
+                    "--head-epochs", "1", "--tune-epochs", "1", "--output", str(out)])  # fmt: skip
+    model = keras.saving.load_model(out)
+    normalize = model.get_layer("normalize")
+    np.testing.assert_allclose(np.ravel(normalize.mean), [0.485, 0.456, 0.406], rtol=1e-6)
+    backbone = model.get_layer("resnet18")
+    # The zoo's weights were loaded, and BN ran in inference mode: its statistics are untouched.
+    np.testing.assert_array_equal(backbone.get_layer("conv1_bn").moving_mean.numpy(),
+                                  warm_cache["conv1_bn/moving_mean"])  # fmt: skip

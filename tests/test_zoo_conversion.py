@@ -1,26 +1,14 @@
 """Conversion is proven numerically: torchvision's logits, keras.applications' outputs."""
 
-import json
-import os
-
 import h5py
 import keras
 import numpy as np
 import pytest
-from reference_weights import DEPTHS, IMAGE_SIZE, random_images, random_state
-from safetensors.numpy import load_file, safe_open, save_file
+from reference_weights import DEPTHS, IMAGE_SIZE, random_images, reference
+from safetensors.numpy import load_file, save_file
 
 import keras_resnet
 from keras_resnet.zoo import convert
-
-FIXTURE = os.path.join(os.path.dirname(__file__), "fixtures", "torchvision_logits.safetensors")
-
-
-def _reference(depth):
-    with safe_open(FIXTURE, "np") as handle:
-        shapes = json.loads(handle.metadata()[f"shapes_{depth}"])
-        logits = handle.get_tensor(f"logits_{depth}")
-    return random_state(shapes, seed=depth), logits
 
 
 def _relative_error(actual, expected):
@@ -29,7 +17,7 @@ def _relative_error(actual, expected):
 
 @pytest.mark.parametrize("depth", DEPTHS)
 def test_torchvision_weights_give_torchvisions_logits(depth, tmp_path):
-    state, expected = _reference(depth)
+    state, expected = reference(depth)
     path = tmp_path / f"resnet{depth}.safetensors"
     save_file(state, str(path))
     model = keras_resnet.get_model(
@@ -44,7 +32,7 @@ def test_torchvision_weights_give_torchvisions_logits(depth, tmp_path):
 
 
 def test_backbone_only_and_other_input_channels():
-    state, _ = _reference(18)
+    state, _ = reference(18)
     keras_state = convert.from_torchvision(state)
     images = random_images(seed=18)
     full = keras_resnet.ResNet18(weights=None, input_shape=(IMAGE_SIZE, IMAGE_SIZE, 3))
@@ -76,7 +64,7 @@ def test_backbone_only_and_other_input_channels():
 
 
 def test_mismatched_checkpoints_are_refused_with_their_names(tmp_path):
-    state, _ = _reference(18)
+    state, _ = reference(18)
     path = tmp_path / "r18.safetensors"
     save_file(state, str(path))
     with pytest.raises(ValueError, match=r"does not fit the model 'resnet34'.*missing"):

@@ -8,9 +8,9 @@ import sys
 import numpy as np
 import pytest
 from fake_hub import FakeHub, HubFile
-from reference_weights import random_state
+from reference_weights import FIXTURE, random_state
 from safetensors.numpy import safe_open, save
-from test_zoo_conversion import FIXTURE, _relative_error
+from test_zoo_conversion import _relative_error
 
 from keras_resnet.zoo import convert, registry
 

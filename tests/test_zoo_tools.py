@@ -12,13 +12,13 @@ import numpy as np
 import pytest
 from fake_hub import FakeHub, HubFile
 from PIL import Image
+from reference_weights import reference
 from safetensors.numpy import save_file
-from test_zoo_conversion import _reference
 
 import keras_resnet
 from keras_resnet import cli
 from keras_resnet.imagenet_utils import class_index
-from keras_resnet.zoo import convert, export, hub, registry
+from keras_resnet.zoo import export, hub, registry
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -28,18 +28,6 @@ def _script(name):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
-
-
-@pytest.fixture
-def warm_cache(tmp_path, monkeypatch):
-    """KERAS_HOME holding a conversion of random ResNet-18 weights under the pinned sha256."""
-    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
-    state, _ = _reference(18)
-    keras_state = convert.from_torchvision(state)
-    hub.save_state(
-        keras_state, hub.converted_path(registry.weights_info("resnet18.tv_in1k")["sha256"])
-    )
-    return keras_state
 
 
 def test_weights_list_and_info(capsys):
@@ -85,15 +73,15 @@ def test_download_offline_and_uncached_says_how_to_get_it(tmp_path, monkeypatch,
 
 
 def test_convert_to_keras_files_and_a_hub_folder(tmp_path, capsys):
-    state, _ = _reference(18)
+    state, _ = reference(18)
     src = str(tmp_path / "resnet18.safetensors")
     save_file(state, src)
     images = np.random.default_rng(3).normal(size=(1, 64, 64, 3)).astype("float32")
-    reference = keras_resnet.ResNet18(weights=src, input_shape=(64, 64, 3)).predict_on_batch(images)
+    expected = keras_resnet.ResNet18(weights=src, input_shape=(64, 64, 3)).predict_on_batch(images)
     for dst in ("r18.weights.h5", "r18.safetensors"):
         assert cli.main(["weights", "convert", src, str(tmp_path / dst)]) == 0
         model = keras_resnet.ResNet18(weights=str(tmp_path / dst), input_shape=(64, 64, 3))
-        np.testing.assert_allclose(model.predict_on_batch(images), reference, rtol=1e-6)
+        np.testing.assert_allclose(model.predict_on_batch(images), expected, rtol=1e-6)
     assert cli.main(["weights", "convert", src, str(tmp_path / "folder")]) == 0
     config = export.check_folder(str(tmp_path / "folder"))
     assert config["arch"] == "resnet18" and config["num_classes"] == 1000
