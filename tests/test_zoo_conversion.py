@@ -71,6 +71,7 @@ def test_mismatched_checkpoints_are_refused_with_their_names(tmp_path):
         keras_resnet.ResNet34(weights=str(path))
     with pytest.raises(ValueError, match=r"shapes differ.*predictions/kernel.*include_top=False"):
         keras_resnet.ResNet18(weights=str(path), classes=10)
+    assert keras_resnet.ResNet18(weights=str(path), include_top=False, classes=10)
     for suffix in (".bin", ".pth", ".pt"):
         with pytest.raises(ValueError, match=r"never unpickles.*safetensors is the way"):
             keras_resnet.ResNet18(weights=str(tmp_path / f"model{suffix}"))

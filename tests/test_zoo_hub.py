@@ -13,6 +13,7 @@ from safetensors.numpy import safe_open, save
 from test_zoo_conversion import _relative_error
 
 from keras_resnet.zoo import convert, registry
+from keras_resnet.zoo import hub as hub_module
 
 CLIENT = os.path.join(os.path.dirname(__file__), "scripts", "zoo_client.py")
 RESNET34 = registry.weights_info("resnet34.tv_in1k")
@@ -113,14 +114,19 @@ IMAGENET_34 = {
 }
 
 
+HF_TIMM_34 = {**IMAGENET_34, "weights": f"hf://{RESNET34['repo_id']}@{RESNET34['revision']}"}
+OFFLINE_UNCACHED = {"model": "resnet18", "weights": "imagenet"}
+
+
 def test_download_verify_convert_then_offline_with_no_requests(hub, tmp_path):
     home = tmp_path / "home"
     hub.requests.clear()
-    [first] = _run([IMAGENET_34], tmp_path, home, hub=hub)
-    assert first["ok"], first
+    first, timm_repo = _run([IMAGENET_34, HF_TIMM_34], tmp_path, home, hub=hub)
+    assert first["ok"] and timm_repo["ok"], (first, timm_repo)
     with safe_open(FIXTURE, "np") as handle:
         expected = handle.get_tensor("logits_34")
     assert _relative_error(first["logits"], expected) < 1e-4
+    np.testing.assert_array_equal(timm_repo["logits"], first["logits"])  # config.json: timm
     assert any("no pinned sha256" in w for w in first["warnings"])
     assert (
         "HEAD",
@@ -130,10 +136,13 @@ def test_download_verify_convert_then_offline_with_no_requests(hub, tmp_path):
     assert any(name.endswith(f"-c{convert.CONVERTER_VERSION}.safetensors") for name in cached)
 
     hub.requests.clear()
-    [second] = _run([IMAGENET_34], tmp_path, home, hub=hub, offline=True)
+    second, uncached = _run([IMAGENET_34, OFFLINE_UNCACHED], tmp_path, home, hub=hub, offline=True)
     assert second["ok"], second
     np.testing.assert_array_equal(second["logits"], first["logits"])
     assert hub.requests == []
+    assert uncached["type"] == "FileNotFoundError"
+    for text in ("offline", "timm/resnet18.tv_in1k", "keras-resnet weights download", "weights="):
+        assert text in uncached["message"]
 
 
 def test_bad_downloads_give_clear_errors_and_cache_nothing(hub, tmp_path):
@@ -145,12 +154,14 @@ def test_bad_downloads_give_clear_errors_and_cache_nothing(hub, tmp_path):
         "hf://test/resnet20-no-weights",
         "hf://test/missing",
         "hf://test/resnet20@" + "9" * 40,
+        "hf://test/resnet20",  # the zoo's own card format, and a good download after bad ones
     ]
     cases = [
         {"model": (name.startswith("hf") and "resnet20") or "resnet18", "weights": name}
         for name in names
     ]
-    results = _run(cases, tmp_path, home, hub=hub)
+    *results, good = _run(cases, tmp_path, home, hub=hub)
+    assert good["ok"], good
     assert not any(r["ok"] for r in results), results
     pinned, corrupt, truncated, no_file, no_repo, no_revision = results
     assert pinned["type"] == "ValueError" and "sha256" in pinned["message"]
@@ -158,33 +169,16 @@ def test_bad_downloads_give_clear_errors_and_cache_nothing(hub, tmp_path):
     assert corrupt["type"] == "ValueError" and "sha256" in corrupt["message"]
     assert truncated["type"] in ("OSError", "ValueError"), truncated
     assert "resnet20-truncated" in truncated["message"]
-    assert (
-        no_file["type"] == "FileNotFoundError"
-        and "no file 'model.safetensors'" in no_file["message"]
-    )
-    assert (
-        no_repo["type"] == "FileNotFoundError"
-        and "no repository 'test/missing'" in no_repo["message"]
-    )
-    assert no_revision["type"] == "FileNotFoundError" and "no revision" in no_revision["message"]
+    assert no_file["type"] == no_repo["type"] == no_revision["type"] == "FileNotFoundError"
+    assert "no file 'model.safetensors'" in no_file["message"]
+    assert "no repository 'test/missing'" in no_repo["message"]
+    assert "no revision" in no_revision["message"]
+    good_sha256 = hub.repos["test/resnet20"]["1" * 40]["model.safetensors"].sha256
     weights_cache = home / "keras" / "keras_resnet" / "weights"
-    assert not weights_cache.exists() or not any(
-        name.endswith(".safetensors") for name in os.listdir(weights_cache)
-    )
-    blobs = [p for p in (home / "hf").rglob("blobs/*")]
-    assert all(len(p.name) != 64 for p in blobs), "a rejected download was left in the HF cache"
-
-
-def test_hf_repo_in_the_zoo_format_and_offline_uncached(hub, tmp_path):
-    home = tmp_path / "home"
-    [loaded] = _run(
-        [{"model": "resnet20", "weights": "hf://test/resnet20"}], tmp_path, home, hub=hub
-    )
-    assert loaded["ok"], loaded
-    [offline] = _run([{"model": "resnet18", "weights": "imagenet"}], tmp_path, home, offline=True)
-    assert offline["type"] == "FileNotFoundError"
-    for text in ("offline", "timm/resnet18.tv_in1k", "keras-resnet weights download", "weights="):
-        assert text in offline["message"]
+    converted = [n for n in os.listdir(weights_cache) if n.endswith(".safetensors")]
+    assert converted == [os.path.basename(hub_module.converted_path(good_sha256))]
+    blobs = [p.name for p in (home / "hf").rglob("blobs/*") if len(p.name) == 64]
+    assert blobs == [good_sha256], "a rejected download was left in the HF cache"
 
 
 def test_two_processes_loading_at_once_both_succeed(hub, tmp_path):
