@@ -21,7 +21,8 @@ _P = inspect.Parameter
 _ARGS_DOC = """Args:
     include_top: Whether to include the global-average-pool + fully-connected head.
     weights: {weights_doc}
-        or the path to a ``.weights.h5`` / ``.keras`` file.
+        or the path to a ``.weights.h5`` / ``.keras`` / ``.safetensors`` (torchvision, timm
+        or keras_resnet layout) / legacy keras.applications ``.h5`` file.
     input_tensor: Optional Keras tensor (output of ``keras.Input()``) to use as input.
     input_shape: Optional ``(height, width, channels)``, channels last; default
         {default_shape}. Height and width at least 32
@@ -114,7 +115,11 @@ def make_constructor(
 
     weights_doc = "None (random initialization)"
     if weights == "imagenet":
-        weights_doc += ', "imagenet" (pretrained, from the zoo)'
+        weights_doc += (
+            ",\n        \"imagenet\" (the zoo's ``tv_in1k`` checkpoint: torchvision's original\n"
+            '        training), a tag (``"a1_in1k"``) or name (``"resnet50.a1_in1k"``, see\n'
+            '        ``keras_resnet.list_weights()``), ``"hf://owner/repo[@revision]"``,'
+        )
     default_shape = f"``{input_shape}``" if input_shape else "``(224, 224, 3)``"
     if not input_shape:
         default_shape += ",\n        or ``(None, None, 3)`` with ``include_top=False``"

@@ -72,7 +72,8 @@ def check_weights_argument(weights, *, target: Target) -> None:
         ...
         ValueError: The checkpoint 'resnet50.tv_in1k' is variant 'v1.5' (every ImageNet \
 checkpoint on the Hub is v1.5 (torchvision's stride on the 3x3)), but the model was built \
-with variant='v1'. Pass `variant='v1.5'`.
+with variant='v1'. Pass `variant='v1.5'` (keras.applications' Caffe-converted `.h5` weights \
+load into variant='v1').
     """
     if weights is None:
         return

@@ -66,7 +66,8 @@ def weights_info(name: str) -> dict:
 
     Keys include ``name``, ``arch``, ``tag``, ``repo_id``, ``filename``, ``revision``,
     ``sha256`` (None when not pinned), ``format``, ``variant``, ``shortcut``,
-    ``num_classes``, ``preprocessing``, ``metrics`` (with ``"top1"``), ``license``, ``origin``.
+    ``num_classes``, ``preprocessing``, ``test_input_size``, ``metrics`` (with ``"top1"``),
+    ``license``, ``origin``.
 
     Example:
         >>> info = weights_info("resnet50.tv_in1k")
@@ -242,9 +243,14 @@ def check_compatible(entry: dict, *, arch: str, variant, shortcut, include_top, 
             if entry["variant"] == "v1.5"
             else "this checkpoint puts the stride on the first 1x1, as the paper"
         )
+        v1_hint = (
+            " (keras.applications' Caffe-converted `.h5` weights load into variant='v1')"
+            if variant == "v1"
+            else ""
+        )
         raise ValueError(
             f"The checkpoint {name!r} is variant {entry['variant']!r} ({hint}), but the model "
-            f"was built with variant={variant!r}. Pass `variant={entry['variant']!r}`."
+            f"was built with variant={variant!r}. Pass `variant={entry['variant']!r}`{v1_hint}."
         )
     if shortcut != entry.get("shortcut", "B"):
         raise ValueError(
