@@ -78,7 +78,7 @@ def main() -> None:
     big = keras_resnet.ResNet152(weights=None)
     start = time.perf_counter()
     sha256 = hub.sha256_file(source)
-    state = hub.convert_file(source, "timm")
+    state = convert.read_checkpoint(source)
     hub.save_state(state, hub.converted_path(sha256))
     convert.assign(big, hub.load_state(hub.converted_path(sha256)))
     cold = time.perf_counter() - start

@@ -33,6 +33,9 @@ _KERAS_BLOCK = re.compile(r"conv(\d)_block(\d+)_(\d)_(conv|bn)/")
 
 LAYOUTS = ("torchvision", "keras_resnet")
 
+#: Pickle-based checkpoint files: never opened (unpickling can run arbitrary code).
+PICKLE_SUFFIXES = (".bin", ".pth", ".pt", ".pkl", ".ckpt")
+
 
 def _torch_name(key: str) -> tuple[str, str] | None:
     """(Keras layer, variable) for a torchvision ResNet tensor name; None to skip it."""
@@ -172,7 +175,7 @@ def read_checkpoint(path: str) -> dict[str, np.ndarray]:
 safetensors is the way. Received: weights='weights.bin'
     """
     lower = path.lower()
-    if lower.endswith((".bin", ".pth", ".pt", ".pkl", ".ckpt")):
+    if lower.endswith(PICKLE_SUFFIXES):
         raise ValueError(
             "keras_resnet never unpickles weight files (they can run arbitrary code); "
             f"safetensors is the way. Received: weights={path!r}"

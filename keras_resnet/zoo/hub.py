@@ -191,6 +191,10 @@ def download_verified(entry: dict) -> tuple[str, str]:
     Returns ``(path, sha256)``. A mismatch removes the downloaded file and raises a
     ValueError saying sha256; an entry without a pinned sha256 is checked against the
     sha256 the Hub reports for the file, with a warning that it is unpinned.
+
+    Example:
+        >>> entry = keras_resnet.weights_info("resnet50.tv_in1k")
+        >>> path, sha256 = download_verified(entry)  # doctest: +SKIP
     """
     path = _download(entry)
     actual = sha256_file(path)
@@ -217,6 +221,10 @@ def converted_weights(entry: dict) -> str:
 
     With the source sha256 known (pinned, or remembered for a pinned revision) and the
     conversion cached, nothing touches the network.
+
+    Example:
+        >>> entry = keras_resnet.weights_info("resnet18.tv_in1k")
+        >>> state = load_state(converted_weights(entry))  # doctest: +SKIP
     """
     known = _known_sha256(entry)
     if known and os.path.isfile(converted_path(known)):
@@ -224,7 +232,7 @@ def converted_weights(entry: dict) -> str:
     source, sha256 = download_verified(entry)
     target = converted_path(sha256)
     if not os.path.isfile(target):
-        state = convert_file(source, entry["format"])
+        state = convert.read_checkpoint(source)
         metadata = {
             "source": _where(entry),
             "source_sha256": sha256,
@@ -235,22 +243,6 @@ def converted_weights(entry: dict) -> str:
     if not entry.get("sha256"):
         _atomic_write(_ref_path(entry), lambda tmp: open(tmp, "w").write(sha256))  # noqa: SIM115
     return target
-
-
-def convert_file(path: str, format: str) -> dict[str, np.ndarray]:
-    """Read a source checkpoint of a registry ``format`` into the Keras layout.
-
-    Example:
-        >>> convert_file("model.bin", "timm")
-        Traceback (most recent call last):
-        ...
-        ValueError: keras_resnet never unpickles weight files (they can run arbitrary code); \
-safetensors is the way. Received: weights='model.bin'
-    """
-    state = convert.read_checkpoint(path)
-    if format == "keras_applications" and path.lower().endswith(".safetensors"):
-        raise ValueError(f"A keras_applications checkpoint is a legacy .h5 file, not {path!r}.")
-    return state
 
 
 def save_state(state: dict[str, np.ndarray], path: str, metadata: dict | None = None) -> None:
@@ -273,7 +265,7 @@ def save_state(state: dict[str, np.ndarray], path: str, metadata: dict | None = 
 
 
 def load_state(path: str) -> dict[str, np.ndarray]:
-    """Read a Keras-layout safetensors file (see ``save_state``)."""
+    """Read a Keras-layout safetensors file (see ``save_state`` for an example)."""
     from safetensors.numpy import load_file
 
     return load_file(path)
@@ -348,7 +340,12 @@ def entry_from_config(config: dict, *, repo_id: str, revision: str | None) -> di
 
 
 def hf_entry(weights: str) -> dict:
-    """Download ``config.json`` of an ``hf://`` repo and describe its weights as an entry."""
+    """Download ``config.json`` of an ``hf://`` repo and describe its weights as an entry.
+
+    Example:
+        >>> hf_entry("hf://timm/resnet50.a1_in1k")["format"]  # doctest: +SKIP
+        'timm'
+    """
     repo_id, revision = parse_hf_url(weights)
     config_path = _download(
         {"repo_id": repo_id, "revision": revision, "name": weights}, "config.json"

@@ -17,7 +17,7 @@ from keras_resnet.zoo import convert, hub, registry
 #: Local files that ``weights=`` accepts.
 WEIGHT_FILE_SUFFIXES = (".weights.h5", ".keras", ".safetensors", ".h5")
 
-_PICKLE_SUFFIXES = (".bin", ".pth", ".pt", ".pkl", ".ckpt")
+_PICKLE_SUFFIXES = convert.PICKLE_SUFFIXES
 _KERAS_SUFFIXES = (".weights.h5", ".keras")
 
 
