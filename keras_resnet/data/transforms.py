@@ -10,6 +10,8 @@ import math
 
 import tensorflow as tf
 
+from keras_resnet.zoo.registry import PREPROCESSING_KEYS
+
 # AlexNet's PCA colour augmentation (Krizhevsky et al. 2012), as used by the paper (section
 # 3.4): eigenvalues and eigenvectors of the RGB covariance of ImageNet pixels in [0, 1].
 IMAGENET_PCA_EIGVAL = (0.2175, 0.0188, 0.0045)
@@ -134,7 +136,6 @@ def imagenet_eval(image, *, size: int = 224, resize: int | None = None):
 
 
 #: What a pretrained checkpoint's preprocessing may say (timm's ``pretrained_cfg`` names).
-PREPROCESSING_KEYS = ("mean", "std", "crop_pct", "interpolation", "input_size")
 INTERPOLATIONS = ("bilinear", "bicubic", "nearest", "area", "lanczos3")
 
 

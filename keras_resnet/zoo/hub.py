@@ -20,9 +20,8 @@ import numpy as np
 
 from keras_resnet.version import __version__
 from keras_resnet.zoo import convert
+from keras_resnet.zoo.registry import COMMIT_PATTERN, PREPROCESSING_KEYS, SHA256_PATTERN
 
-_HEX40 = re.compile(r"[0-9a-f]{40}")
-_HEX64 = re.compile(r"[0-9a-f]{64}")
 _HTTP_LIBRARIES = ("httpx", "httpx2", "httpcore", "requests", "urllib3")
 _HF_URL = re.compile(r"hf://([\w.\-]+/[\w.\-]+)(?:@([\w.\-/]+))?")
 
@@ -88,7 +87,7 @@ def _known_sha256(entry: dict) -> str | None:
     """The source sha256 without asking the Hub: the pin, or what a pinned revision gave."""
     if entry.get("sha256"):
         return entry["sha256"]
-    pinned_revision = _HEX40.fullmatch(entry.get("revision") or "")
+    pinned_revision = COMMIT_PATTERN.fullmatch(entry.get("revision") or "")
     if (pinned_revision or _offline()) and os.path.isfile(_ref_path(entry)):
         with open(_ref_path(entry)) as handle:
             return handle.read().strip() or None
@@ -164,13 +163,13 @@ def _hub_sha256(entry: dict, path: str) -> str:
     # huggingface_hub names each cached blob by the etag the Hub sent: for LFS files that
     # is the object's sha256, so no second request is needed.
     blob = os.path.basename(os.path.realpath(path))
-    if _HEX64.fullmatch(blob):
+    if SHA256_PATTERN.fullmatch(blob):
         return blob
     from huggingface_hub import get_hf_file_metadata, hf_hub_url
 
     url = hf_hub_url(entry["repo_id"], entry["filename"], revision=entry.get("revision"))
     etag = (get_hf_file_metadata(url).etag or "").strip('"')
-    if not _HEX64.fullmatch(etag):
+    if not SHA256_PATTERN.fullmatch(etag):
         raise ValueError(
             f"Cannot verify {_where(entry)}: it has no pinned sha256 and the Hub reported no "
             f"sha256 for it (etag {etag!r}). Register it with its sha256."
@@ -301,8 +300,6 @@ def entry_from_config(config: dict, *, repo_id: str, revision: str | None) -> di
         >>> entry["arch"], entry["format"], entry["preprocessing"]["crop_pct"]
         ('resnet50', 'timm', 0.95)
     """
-    from keras_resnet.zoo.registry import PREPROCESSING_KEYS
-
     if config.get("library_name") == "keras_resnet":
         entry = {
             "arch": config["arch"],

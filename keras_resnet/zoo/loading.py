@@ -17,7 +17,6 @@ from keras_resnet.zoo import convert, hub, registry
 #: Local files that ``weights=`` accepts.
 WEIGHT_FILE_SUFFIXES = (".weights.h5", ".keras", ".safetensors", ".h5")
 
-_PICKLE_SUFFIXES = convert.PICKLE_SUFFIXES
 _KERAS_SUFFIXES = (".weights.h5", ".keras")
 
 
@@ -49,7 +48,7 @@ def _is_local_path(weights: str) -> bool:
     return (
         os.path.exists(weights)
         or os.path.sep in weights
-        or lower.endswith((*WEIGHT_FILE_SUFFIXES, *_PICKLE_SUFFIXES))
+        or lower.endswith((*WEIGHT_FILE_SUFFIXES, *convert.PICKLE_SUFFIXES))
     )
 
 
@@ -92,7 +91,7 @@ load into variant='v1').
         entry = registry.resolve(path, arch=target.arch)
         _check_entry(entry, target)
         return
-    if path.lower().endswith(_PICKLE_SUFFIXES):
+    if path.lower().endswith(convert.PICKLE_SUFFIXES):
         raise ValueError(
             "keras_resnet never unpickles weight files (they can run arbitrary code); "
             "safetensors is the way: convert the checkpoint to `.safetensors`, `.weights.h5` "

@@ -20,8 +20,8 @@ FORMATS = ("timm", "keras_resnet", "keras_applications")
 VARIANTS = ("v1.5", "v1")
 SHORTCUTS = ("A", "B", "C")
 PREPROCESSING_KEYS = ("mean", "std", "crop_pct", "interpolation", "input_size")
-_HEX40 = re.compile(r"[0-9a-f]{40}")
-_HEX64 = re.compile(r"[0-9a-f]{64}")
+COMMIT_PATTERN = re.compile(r"[0-9a-f]{40}")
+SHA256_PATTERN = re.compile(r"[0-9a-f]{64}")
 _NAME = re.compile(r"[a-z][a-z0-9]*\.[A-Za-z0-9_\-]+")
 
 
@@ -116,12 +116,12 @@ def register_weights(
         raise ValueError(
             f"The `repo_id` argument should be 'owner/name'. Received: repo_id={repo_id!r}"
         )
-    if not isinstance(revision, str) or not _HEX40.fullmatch(revision):
+    if not isinstance(revision, str) or not COMMIT_PATTERN.fullmatch(revision):
         raise ValueError(
             "The `revision` argument should be a 40-hex commit id (pin what you register). "
             f"Received: revision={revision!r}"
         )
-    if not isinstance(sha256, str) or not _HEX64.fullmatch(sha256):
+    if not isinstance(sha256, str) or not SHA256_PATTERN.fullmatch(sha256):
         raise ValueError(
             "The `sha256` argument should be the 64-hex sha256 of the file. "
             f"Received: sha256={sha256!r}"
