@@ -104,6 +104,32 @@ def _train(args) -> int:
     return 0
 
 
+def _study(args) -> int:
+    from keras_resnet import recipes
+
+    result = recipes.study(
+        args.families,
+        args.depths,
+        args.dataset,
+        args.epochs,
+        output_dir=args.output,
+        seed=args.seed,
+        mixed_precision=args.mixed_precision,
+        steps=args.steps,
+        steps_per_epoch=args.steps_per_epoch,
+        validation_steps=args.validation_steps,
+        batch_size=args.batch_size,
+        data_dir=args.data_dir,
+        verbose=1 if sys.stdout.isatty() else 0,
+        log=lambda line: print(line, flush=True),
+    )
+    for claim in result.summary["claims"]:
+        print(f"{claim['id']}: {claim['status']} ({claim['evidence']})")
+    for name in ("results.csv", "fig6.png", "table.md", "summary.json"):
+        print(f"  {os.path.join(args.output, name)}")
+    return 0
+
+
 def _evaluate(args) -> int:
     import json
 
@@ -232,6 +258,37 @@ def build_parser() -> argparse.ArgumentParser:
         help="evaluate on this many test batches only, for quick checks (default: all)",
     )
 
+    study = command(
+        "study",
+        "the paper's depth experiment (Fig. 6, Table 6): plain and residual nets of several "
+        "depths; the same command again continues after a stop",
+    )
+    study.add_argument(
+        "--depths", type=int, nargs="+", default=[20, 56],
+        help="CIFAR depths 6n+2 (default: 20 56)",
+    )  # fmt: skip
+    study.add_argument(
+        "--families", nargs="+", default=["plain", "resnet"], metavar="FAMILY",
+        help="plain and/or resnet (default: both)",
+    )  # fmt: skip
+    study.add_argument("--epochs", type=int, default=10, help="epochs per net (default: 10)")
+    study.add_argument("--output", required=True, help="the study folder")
+    study.add_argument(
+        "--dataset", default="fashion_mnist", help="fashion_mnist (default) or cifar10"
+    )
+    study.add_argument("--seed", type=int, default=0, help="seed for every net (default: 0)")
+    study.add_argument(
+        "--mixed-precision", choices=["float32", "mixed_float16", "mixed_bfloat16"],
+        help="dtype policy (default: float32, as the recipes ship)",
+    )  # fmt: skip
+    study.add_argument("--steps", type=int, help="iterations per net instead of --epochs")
+    study.add_argument("--steps-per-epoch", type=int, help="iterations between evaluations")
+    study.add_argument(
+        "--validation-steps", type=int, help="evaluate on this many test batches only"
+    )
+    study.add_argument("--batch-size", type=int, help="global batch (default: the recipe's)")
+    study.add_argument("--data-dir", help="tensorflow-datasets data directory")
+
     evaluate = command("evaluate", "accuracy of a saved model on a dataset")
     evaluate.add_argument("model", help="a .keras file (e.g. runs/RECIPE/best.keras)")
     evaluate.add_argument("--dataset", required=True, help="dataset name, e.g. fashion_mnist")
@@ -283,6 +340,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "models": _models,
         "recipes": _recipes,
         "train": _train,
+        "study": _study,
         "evaluate": _evaluate,
         "predict": _predict,
         "weights": cli_weights.run,

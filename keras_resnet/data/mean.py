@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import os
-import tempfile
 
 import numpy as np
 import tensorflow as tf
+
+from keras_resnet.io import atomic_write
 
 MEAN_FILENAME = "keras_resnet_pixel_mean.npy"
 
@@ -43,15 +44,12 @@ def cached_pixel_mean(directory: str, compute) -> np.ndarray:
     if os.path.isfile(path):
         return np.load(path, allow_pickle=False)
     mean = compute()
-    fd, tmp = tempfile.mkstemp(dir=directory, suffix=".npy.tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
+
+    def write(tmp: str) -> None:
+        with open(tmp, "wb") as f:
             np.save(f, mean, allow_pickle=False)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
+
+    atomic_write(path, write)
     return mean
 
 

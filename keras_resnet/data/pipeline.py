@@ -100,7 +100,7 @@ def load(
     cache: bool | None = None,
     repeat: bool = False,
     drop_remainder: bool | None = None,
-    shuffle_buffer: int = 10_000,
+    shuffle_buffer: int | None = None,
     download: bool = True,
     preprocessing: dict | None = None,
 ) -> tf.data.Dataset:
@@ -127,7 +127,9 @@ def load(
             data, off for ImageNet-scale data, which would not fit).
         repeat: Repeat forever (for ``steps_per_epoch`` training).
         drop_remainder: Drop the last partial batch; defaults to ``training``.
-        shuffle_buffer: Examples in the shuffle buffer when training.
+        shuffle_buffer: Examples in the shuffle buffer when training. Default: the whole
+            split when it is cached in memory (every epoch a uniform permutation, as the
+            paper's data layer), else 10,000.
         download: Let TFDS download a dataset that is neither prepared nor on disk.
         preprocessing: A pretrained checkpoint's evaluation preprocessing (keys ``mean``,
             ``std``, ``crop_pct``, ``interpolation``, ``input_size``, as the zoo registry
@@ -158,6 +160,9 @@ def load(
     if cache:
         ds = ds.cache()
     if training:
+        if shuffle_buffer is None:
+            examples = int(ds.cardinality())
+            shuffle_buffer = examples if cache and examples > 0 else 10_000
         ds = ds.shuffle(shuffle_buffer, seed=seed, reshuffle_each_iteration=True)
 
         def augment(pair, s):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import re
 
 import keras
 
@@ -34,7 +35,7 @@ from keras_resnet.models.imagenet import (
     ResNet152,
 )
 from keras_resnet.models.layers import ZeroPadShortcut
-from keras_resnet.models.specs import NetSpec, all_specs
+from keras_resnet.models.specs import NetSpec, all_specs, cifar_spec
 
 _CONSTRUCTORS = {**imagenet.CONSTRUCTORS, **cifar.CONSTRUCTORS}
 
@@ -49,29 +50,52 @@ def list_models() -> list[str]:
     return list(all_specs())
 
 
+# Any CIFAR depth 6n+2 ("resnet8", "plain26"): section 4.2 defines the family for every n.
+_CIFAR_NAME = re.compile(r"(resnet|plain)(\d+)")
+
+
 def get_spec(name: str) -> NetSpec:
-    """The paper's description of the model called ``name`` (see ``list_models()``).
+    """The paper's description of the model called ``name``.
+
+    ``name`` is one of ``list_models()`` or any CIFAR depth 6n+2 of section 4.2
+    (``"resnet8"``, ``"plain26"``).
 
     Example:
         >>> get_spec("resnet110").blocks_per_stage
         (18, 18, 18)
+        >>> get_spec("plain26").blocks_per_stage
+        (4, 4, 4)
     """
     key = name.lower() if isinstance(name, str) else name
     specs = all_specs()
-    if key not in specs:
-        raise unknown_name("model name", "name", name, list(specs))
-    return specs[key]
+    if key in specs:
+        return specs[key]
+    match = _CIFAR_NAME.fullmatch(key) if isinstance(key, str) else None
+    if match and int(match[2]) >= 8 and (int(match[2]) - 2) % 6 == 0:
+        return cifar_spec(int(match[2]), residual=match[1] == "resnet")
+    raise unknown_name(
+        "model name",
+        "name",
+        name,
+        list(specs),
+        extra=" or a CIFAR depth 6n+2 such as 'resnet8' or 'plain26'",
+    )
 
 
 def get_model(name: str, **kwargs) -> keras.Model:
-    """Build a model by name, passing ``kwargs`` to its constructor.
+    """Build a model by name (``list_models()`` or any CIFAR ``"resnet<6n+2>"`` /
+    ``"plain<6n+2>"``), passing ``kwargs`` to its constructor.
 
     Example:
         >>> model = get_model("resnet20", classes=100)
         >>> model.output_shape
         (None, 100)
+        >>> get_model("plain8").count_params() < get_model("plain20").count_params()
+        True
     """
-    return _CONSTRUCTORS[get_spec(name).name](**kwargs)
+    spec = get_spec(name)
+    constructor = _CONSTRUCTORS.get(spec.name) or cifar.constructor(spec.depth, spec.residual)
+    return constructor(**kwargs)
 
 
 def default_weights(name: str) -> str | None:
@@ -81,7 +105,8 @@ def default_weights(name: str) -> str | None:
         >>> default_weights("resnet50"), default_weights("resnet20")
         ('imagenet', None)
     """
-    constructor = _CONSTRUCTORS[get_spec(name).name]
+    spec = get_spec(name)
+    constructor = _CONSTRUCTORS.get(spec.name) or cifar.constructor(spec.depth, spec.residual)
     return inspect.signature(constructor).parameters["weights"].default
 
 

@@ -9,7 +9,13 @@ _RESNET_OPTIONS = {"shortcut": "A", "zero_init_residual": False, "kernel_regular
 _PLAIN_OPTIONS = {"kernel_regularizer": None}
 
 
-def _make(depth: int, residual: bool):
+def constructor(depth: int, residual: bool):
+    """A constructor for the CIFAR net of any depth 6n+2 (``get_model("resnet8")`` uses it).
+
+    Example:
+        >>> constructor(8, residual=False)().name
+        'plain8'
+    """
     return make_constructor(
         cifar_spec(depth, residual=residual),
         f"{'ResNet' if residual else 'Plain'}{depth}",
@@ -20,17 +26,17 @@ def _make(depth: int, residual: bool):
     )
 
 
-ResNet20 = _make(20, True)
-ResNet32 = _make(32, True)
-ResNet44 = _make(44, True)
-ResNet56 = _make(56, True)
-ResNet110 = _make(110, True)
-ResNet1202 = _make(1202, True)
-Plain20 = _make(20, False)
-Plain32 = _make(32, False)
-Plain44 = _make(44, False)
-Plain56 = _make(56, False)
-Plain110 = _make(110, False)
+ResNet20 = constructor(20, True)
+ResNet32 = constructor(32, True)
+ResNet44 = constructor(44, True)
+ResNet56 = constructor(56, True)
+ResNet110 = constructor(110, True)
+ResNet1202 = constructor(1202, True)
+Plain20 = constructor(20, False)
+Plain32 = constructor(32, False)
+Plain44 = constructor(44, False)
+Plain56 = constructor(56, False)
+Plain110 = constructor(110, False)
 
 CONSTRUCTORS = {
     f.__name__.lower(): f

@@ -9,8 +9,9 @@ Example:
 from keras_resnet.recipes.evaluate import evaluate
 from keras_resnet.recipes.predict import Prediction, predict_files
 from keras_resnet.recipes.recipe import Recipe
-from keras_resnet.recipes.registry import get, list_recipes, register
+from keras_resnet.recipes.registry import family_recipe, get, list_recipes, register
 from keras_resnet.recipes.schedules import PaperSchedule, WarmupUntilError
+from keras_resnet.recipes.study import StudyResult, study, summarize
 from keras_resnet.recipes.train import TrainResult, train
 
 list = list_recipes
@@ -19,13 +20,17 @@ __all__ = [
     "PaperSchedule",
     "Prediction",
     "Recipe",
+    "StudyResult",
     "TrainResult",
     "WarmupUntilError",
     "evaluate",
+    "family_recipe",
     "get",
     "list",
     "list_recipes",
     "predict_files",
     "register",
+    "study",
+    "summarize",
     "train",
 ]

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import csv
 import os
+import time
 
 import keras
+
+from keras_resnet.io import atomic_write
 
 
 class ResumableCSVLogger(keras.callbacks.CSVLogger):
@@ -14,7 +17,9 @@ class ResumableCSVLogger(keras.callbacks.CSVLogger):
     A run killed after writing epoch ``k``'s row but before its backup was saved repeats
     epoch ``k`` when resumed; this logger drops rows of epochs that are about to be run
     again, so the file lists every epoch once. Each row also carries the iteration count and
-    learning rate at the end of the epoch, for plotting against iterations as in Fig. 6.
+    learning rate at the end of the epoch, for plotting against iterations as in Fig. 6, and
+    the epoch's wall time in seconds (``epoch_seconds``: training plus validation), so the
+    time of a run that was stopped and resumed adds up.
 
     Example:
         >>> logger = ResumableCSVLogger("history.csv")
@@ -25,6 +30,7 @@ class ResumableCSVLogger(keras.callbacks.CSVLogger):
         self._trimmed = False
 
     def on_epoch_begin(self, epoch, logs=None):
+        self._epoch_start = time.perf_counter()
         if not self._trimmed:
             self._trimmed = True
             self._drop_rows_from(epoch)
@@ -40,10 +46,12 @@ class ResumableCSVLogger(keras.callbacks.CSVLogger):
         if len(kept) != len(rows):
             if self.csv_file is not None and not self.csv_file.closed:
                 self.csv_file.close()
-            tmp = self.filename + ".tmp"
-            with open(tmp, "w", newline="") as f:
-                csv.writer(f).writerows(kept)
-            os.replace(tmp, self.filename)
+
+            def write(tmp: str) -> None:
+                with open(tmp, "w", newline="") as f:
+                    csv.writer(f).writerows(kept)
+
+            atomic_write(self.filename, write)
             self.csv_file = open(self.filename, "a", newline="")  # noqa: SIM115
         self.append_header = False
 
@@ -52,6 +60,7 @@ class ResumableCSVLogger(keras.callbacks.CSVLogger):
         optimizer = self.model.optimizer
         logs["iterations"] = int(optimizer.iterations.numpy())
         logs["learning_rate"] = float(keras.ops.convert_to_numpy(optimizer.learning_rate))
+        logs["epoch_seconds"] = time.perf_counter() - self._epoch_start
         super().on_epoch_end(epoch, logs)
 
 

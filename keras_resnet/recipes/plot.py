@@ -1,12 +1,20 @@
-"""The error curves of the paper's Fig. 6: training and test error against iterations."""
+"""The error curves of the paper's Fig. 6: training and test error against iterations.
+
+Drawn with matplotlib's object-oriented ``Figure`` API: importing this module never switches
+matplotlib's global backend (a notebook's inline plots keep working).
+"""
 
 from __future__ import annotations
 
-import matplotlib
+from collections.abc import Mapping
 
-matplotlib.use("Agg")
+from matplotlib.figure import Figure
 
-import matplotlib.pyplot as plt
+_FAMILY_TITLES = {"plain": "plain", "resnet": "ResNet"}
+
+
+def _error_percent(accuracies: list[float]) -> list[float]:
+    return [100 * (1 - a) for a in accuracies]
 
 
 def plot_error_curves(history: dict[str, list[float]], path: str, *, title: str = "") -> str:
@@ -22,19 +30,14 @@ def plot_error_curves(history: dict[str, list[float]], path: str, *, title: str 
         >>> plot_error_curves(h, path) == path and os.path.getsize(path) > 0
         True
     """
-    figure, axis = plt.subplots(figsize=(6, 4), dpi=100)
+    figure = Figure(figsize=(6, 4), dpi=100)
+    axis = figure.subplots()
     iterations = history.get("iterations", [])
     if "accuracy" in history:
-        axis.plot(
-            iterations, [100 * (1 - a) for a in history["accuracy"]], "--", label="train error"
-        )
+        axis.plot(iterations, _error_percent(history["accuracy"]), "--", label="train error")
     if "val_accuracy" in history:
         axis.plot(
-            iterations,
-            [100 * (1 - a) for a in history["val_accuracy"]],
-            "-",
-            lw=2,
-            label="test error",
+            iterations, _error_percent(history["val_accuracy"]), "-", lw=2, label="test error"
         )
     axis.set_xlabel("iterations")
     axis.set_ylabel("error (%)")
@@ -43,5 +46,52 @@ def plot_error_curves(history: dict[str, list[float]], path: str, *, title: str 
     axis.legend()
     figure.tight_layout()
     figure.savefig(path)
-    plt.close(figure)
+    return path
+
+
+def plot_depth_study(
+    histories: Mapping[str, Mapping[int, dict[str, list[float]]]], path: str, *, title: str = ""
+) -> str:
+    """Write the paper's Fig. 6 as a PNG: one panel per family, one colour per depth, thin
+    dashed training error and bold test error (%) against iterations.
+
+    ``histories`` maps family ("plain", "resnet") to depth to the columns of that net's
+    ``history.csv``. Returns ``path``.
+
+    Example:
+        >>> import os, tempfile
+        >>> path = os.path.join(tempfile.mkdtemp(), "fig6.png")
+        >>> h = {"iterations": [10, 20], "accuracy": [0.5, 0.7], "val_accuracy": [0.6, 0.65]}
+        >>> plot_depth_study({"plain": {20: h}, "resnet": {20: h}}, path) == path
+        True
+    """
+    families = list(histories)
+    figure = Figure(figsize=(5.5 * max(1, len(families)), 4.2), dpi=100)
+    axes = figure.subplots(1, max(1, len(families)), squeeze=False, sharey=True)[0]
+    depths = sorted({d for by_depth in histories.values() for d in by_depth})
+    colours = {d: f"C{i % 10}" for i, d in enumerate(depths)}
+    for axis, family in zip(axes, families, strict=False):
+        for depth in sorted(histories[family]):
+            history = histories[family][depth]
+            iterations = history.get("iterations", [])
+            label = f"{_FAMILY_TITLES.get(family, family)}-{depth}"
+            if "accuracy" in history:
+                axis.plot(
+                    iterations, _error_percent(history["accuracy"]), "--", lw=0.9,
+                    color=colours[depth],
+                )  # fmt: skip
+            if "val_accuracy" in history:
+                axis.plot(
+                    iterations, _error_percent(history["val_accuracy"]), "-", lw=2.2,
+                    color=colours[depth], label=label,
+                )  # fmt: skip
+        axis.set_title(_FAMILY_TITLES.get(family, family))
+        axis.set_xlabel("iterations")
+        axis.grid(alpha=0.3)
+        axis.legend(title="bold: test, dashed: train", fontsize=8, title_fontsize=8)
+    axes[0].set_ylabel("error (%)")
+    if title:
+        figure.suptitle(title)
+    figure.tight_layout()
+    figure.savefig(path)
     return path

@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 
 from keras_resnet.errors import unknown_name
+from keras_resnet.models.specs import cifar_blocks_per_stage
 from keras_resnet.recipes.recipe import Recipe
 
 _RECIPES: dict[str, Recipe] = {}
@@ -107,16 +108,54 @@ for _arch in ("resnet18", "resnet34", "resnet50", "resnet101", "resnet152", "pla
 
 # The CIFAR recipe compressed to 30 epochs (LR / 10 at 50% and 75%) for a CPU budget, on
 # Fashion-MNIST (60k 28x28 images, padded to 32x32), the real data a CPU machine has offline.
+# Plain and residual nets share it exactly (the depth study of Fig. 6 compares them).
 _FASHION_EPOCH = 60_000 // 128
-for _depth in (20, 56):
-    register(
-        Recipe(
-            name=f"fashion_mnist_resnet{_depth}",
-            model=f"resnet{_depth}",
-            dataset="fashion_mnist",
-            steps=30 * _FASHION_EPOCH,
-            lr_boundaries=(15 * _FASHION_EPOCH, 22 * _FASHION_EPOCH + _FASHION_EPOCH // 2),
-            steps_per_epoch=_FASHION_EPOCH,
-            description="Section 4.2's recipe in 30 epochs on Fashion-MNIST",
+for _family in ("resnet", "plain"):
+    for _depth in (20, 32, 44, 56):
+        register(
+            Recipe(
+                name=f"fashion_mnist_{_family}{_depth}",
+                model=f"{_family}{_depth}",
+                dataset="fashion_mnist",
+                steps=30 * _FASHION_EPOCH,
+                lr_boundaries=(15 * _FASHION_EPOCH, 22 * _FASHION_EPOCH + _FASHION_EPOCH // 2),
+                steps_per_epoch=_FASHION_EPOCH,
+                description="Section 4.2's recipe in 30 epochs on Fashion-MNIST",
+            )
         )
+
+FAMILIES = ("plain", "resnet")
+
+
+def family_recipe(dataset: str, family: str, depth: int) -> Recipe:
+    """The recipe of ``dataset`` for the ``family`` net of ``depth`` layers (6n+2).
+
+    A registered one (``fashion_mnist_plain56``) where it exists; otherwise the family's
+    20-layer recipe for that dataset with the model swapped, made on the fly
+    (``fashion_mnist_resnet8``): the same data, schedule and optimiser, another depth.
+
+    Example:
+        >>> family_recipe("fashion_mnist", "plain", 8).model
+        'plain8'
+        >>> family_recipe("fashion_mnist", "resnet", 56).name
+        'fashion_mnist_resnet56'
+    """
+    if family not in FAMILIES:
+        raise unknown_name("family", "family", family, FAMILIES)
+    bases = [name for name in _RECIPES if name.endswith(f"_{family}20")]
+    base_name = f"{dataset}_{family}20"
+    if base_name not in _RECIPES:
+        raise unknown_name(
+            "dataset for a depth study", "dataset", dataset,
+            sorted(name[: -len(f"_{family}20")] for name in bases),
+        )  # fmt: skip
+    cifar_blocks_per_stage(depth)  # 6n+2, or a ValueError naming `depth`
+    name = f"{dataset}_{family}{depth}"
+    if name in _RECIPES:
+        return _RECIPES[name]
+    return dataclasses.replace(
+        _RECIPES[base_name],
+        name=name,
+        model=f"{family}{depth}",
+        description=_RECIPES[base_name].description + f" (made for depth {depth})",
     )

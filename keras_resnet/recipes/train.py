@@ -14,6 +14,7 @@ import keras
 import tensorflow as tf
 
 from keras_resnet import data, models
+from keras_resnet.io import write_json_atomic, write_text_atomic
 from keras_resnet.recipes import registry
 from keras_resnet.recipes.callbacks import ResumableCSVLogger, read_history
 from keras_resnet.recipes.distribute import is_chief, resolve_strategy
@@ -76,8 +77,7 @@ def _claim_output_dir(output_dir: str, recipe: Recipe) -> None:
                 f"with other settings than {recipe.name!r}; choose another output_dir or delete it."
             )
         return
-    with open(path, "w") as f:
-        f.write(recipe.to_json())
+    write_text_atomic(path, recipe.to_json())
 
 
 def _steps_plan(recipe: Recipe, steps, epochs, steps_per_epoch, train_examples, batch_size):
@@ -118,13 +118,6 @@ def compressed(recipe: Recipe, steps: int) -> Recipe:
         lr_boundaries=tuple(round(b * factor) for b in recipe.lr_boundaries),
         warmup_steps=round(recipe.warmup_steps * factor),
     )
-
-
-def _write_json(path: str, payload: dict) -> None:
-    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), suffix=".tmp")
-    with os.fdopen(fd, "w") as f:
-        json.dump(payload, f, indent=2)
-    os.replace(tmp, path)
 
 
 class Throughput(keras.callbacks.Callback):
@@ -197,6 +190,7 @@ def train(
     scale_lr: bool = False,
     validation_steps: int | None = None,
     compress_schedule: bool = False,
+    callbacks=(),
     verbose="auto",
 ) -> TrainResult:
     """Train a recipe with ``model.fit`` and write its outputs to ``output_dir``.
@@ -224,6 +218,7 @@ def train(
             run with the recipe's shape); otherwise ``steps`` only stops the schedule early.
         validation_steps: Evaluate on this many test batches only (quick checks; the
             metrics then describe those batches), default the whole test split.
+        callbacks: More ``keras.callbacks.Callback`` objects for ``fit`` (e.g. progress).
         verbose: Passed to ``fit``.
 
     Example:
@@ -305,6 +300,7 @@ def train(
         _patch_for_multiworker(model, strategy, next(iter(train_ds)))
 
     throughput = Throughput(global_batch)
+    extra_callbacks = list(callbacks)
     callbacks = [
         keras.callbacks.BackupAndRestore(os.path.join(work_dir, "backup"), double_checkpoint=True),
         keras.callbacks.TerminateOnNaN(),
@@ -328,6 +324,7 @@ def train(
             ),
             keras.callbacks.TensorBoard(os.path.join(output_dir, "logs")),
         ]
+    callbacks += extra_callbacks
     history = model.fit(
         train_ds,
         epochs=num_epochs,
@@ -353,9 +350,12 @@ def train(
     if "top5_accuracy" in scores:
         metrics_out["test_top5_accuracy"] = float(scores["top5_accuracy"])
     if chief:
-        _write_json(os.path.join(output_dir, "metrics.json"), metrics_out)
+        epochs_so_far = read_history(os.path.join(output_dir, "history.csv"))
+        # Every epoch's time, across restarts (wall_seconds is this process's alone).
+        metrics_out["training_seconds"] = sum(epochs_so_far.get("epoch_seconds", []))
+        write_json_atomic(os.path.join(output_dir, "metrics.json"), metrics_out)
         plot_error_curves(
-            read_history(os.path.join(output_dir, "history.csv")),
+            epochs_so_far,
             os.path.join(output_dir, "error.png"),
             title=f"{recipe.name}: test error {100 * metrics_out['test_error']:.2f}%",
         )

@@ -13,11 +13,11 @@ import hashlib
 import json
 import os
 import re
-import uuid
 import warnings
 
 import numpy as np
 
+from keras_resnet.io import atomic_write
 from keras_resnet.version import __version__
 from keras_resnet.zoo import convert
 from keras_resnet.zoo.registry import COMMIT_PATTERN, PREPROCESSING_KEYS, SHA256_PATTERN
@@ -52,18 +52,6 @@ def sha256_file(path: str) -> str:
         for chunk in iter(lambda: handle.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()
-
-
-def _atomic_write(path: str, write) -> None:
-    """``write(tmp_path)`` then rename over ``path``: readers never see half a file."""
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    tmp = f"{path}.{os.getpid()}.{uuid.uuid4().hex}.tmp"
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
 
 
 def _offline() -> bool:
@@ -240,7 +228,7 @@ def converted_weights(entry: dict) -> str:
         }
         save_state(state, target, metadata)
     if not entry.get("sha256"):
-        _atomic_write(_ref_path(entry), lambda tmp: open(tmp, "w").write(sha256))  # noqa: SIM115
+        atomic_write(_ref_path(entry), lambda tmp: open(tmp, "w").write(sha256))  # noqa: SIM115
     return target
 
 
@@ -260,7 +248,7 @@ def save_state(state: dict[str, np.ndarray], path: str, metadata: dict | None = 
     from safetensors.numpy import save_file
 
     header = {"keras_resnet": json.dumps(metadata, sort_keys=True)} if metadata else None
-    _atomic_write(path, lambda tmp: save_file(state, tmp, metadata=header))
+    atomic_write(path, lambda tmp: save_file(state, tmp, metadata=header))
 
 
 def load_state(path: str) -> dict[str, np.ndarray]:
