@@ -251,3 +251,27 @@ def test_a_checkpoints_own_preprocessing_by_hand():
         transforms.checkpoint_eval(image, {"interpolation": "cubic"})
     with pytest.raises(ValueError, match="unknown keys"):
         transforms.checkpoint_eval(image, {"means": (0, 0, 0)})
+
+
+def _example_shuffle_buffer(ds: tf.data.Dataset) -> int:
+    """The buffer size of a pipeline's last shuffle (TFDS's file shuffle comes before it),
+    read from its dataset graph."""
+    graph = tf.compat.v1.GraphDef.FromString(ds._as_serialized_graph().numpy())
+    nodes = {node.name: node for node in graph.node}
+    return [
+        int(tf.make_ndarray(nodes[node.input[1].split(":")[0]].attr["value"].tensor))
+        for node in graph.node
+        if node.op.startswith("ShuffleDataset")
+    ][-1]
+
+
+def test_cached_training_data_is_shuffled_across_the_whole_split(fashion_dir):
+    def buffers(**kwargs):
+        return _example_shuffle_buffer(
+            data.load("fashion_mnist", "train", batch_size=64, training=True, seed=0,
+                      data_dir=fashion_dir, **kwargs)
+        )  # fmt: skip
+
+    assert buffers() == 60_000  # every example of the split, each epoch anew
+    assert buffers(shuffle_buffer=500) == 500
+    assert buffers(cache=False) == 10_000  # uncached (ImageNet-scale) data: a 10k buffer
