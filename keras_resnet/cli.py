@@ -150,11 +150,10 @@ def _evaluate(args) -> int:
 
 def _predict(args) -> int:
     from keras_resnet import models, recipes, zoo
-    from keras_resnet.recipes.evaluate import load_model
 
     preprocessing = None
     if args.model.endswith(".keras"):
-        model = load_model(args.model)
+        model = recipes.load_model(args.model)
     else:
         options = {} if args.weights is None else {"weights": args.weights}
         model = models.get_model(args.model, **options)
@@ -189,7 +188,7 @@ def _recipes(args) -> int:
     from keras_resnet import recipes
 
     print(f"{'recipe':<28} {'model':<11} {'dataset':<14} {'batch':>5} {'steps':>8}  source")
-    for name in recipes.list():
+    for name in recipes.list_recipes():
         r = recipes.get(name)
         row = f"{name:<28} {r.model:<11} {r.dataset:<14} {r.batch_size:>5} {r.steps:>8}"
         print(f"{row}  {r.description}")

@@ -15,6 +15,7 @@ from importlib import resources
 import keras
 import numpy as np
 
+from keras_resnet.vocabulary import IMAGENET_MEAN, IMAGENET_STD
 from keras_resnet.zoo import registry
 
 CAFFE_MEAN_BGR = (103.939, 116.779, 123.68)
@@ -70,7 +71,7 @@ def _normalization(weights: str) -> tuple[str, tuple, tuple]:
     if weights == "caffe":
         return "caffe", CAFFE_MEAN_BGR, (1.0, 1.0, 1.0)
     if weights == "torch":
-        return "torch", (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
+        return "torch", IMAGENET_MEAN, IMAGENET_STD
     candidates = [
         name
         for name in registry.list_weights()

@@ -2,12 +2,8 @@
 
 import functools
 import os
-import signal
-import subprocess
-import time
 
 import keras
-import numpy as np
 import pytest
 
 import keras_resnet
@@ -27,11 +23,6 @@ def build():
     return lambda name, **kwargs: _build(name, tuple(sorted(kwargs.items())))
 
 
-def trainable_params(model: keras.Model) -> int:
-    """Parameters the paper counts: no BN moving statistics."""
-    return sum(int(np.prod(w.shape)) for w in model.trainable_weights)
-
-
 @pytest.fixture(scope="session")
 def fashion_dir(tmp_path_factory):
     """A TFDS data_dir with fashion_mnist prepared from the Debian files (once per session)."""
@@ -40,19 +31,6 @@ def fashion_dir(tmp_path_factory):
     data_dir = str(tmp_path_factory.mktemp("tfds"))
     data.get_builder("fashion_mnist", data_dir, download=False)
     return data_dir
-
-
-def kill_after_epochs(command: list[str], history_path, epochs: int = 2, timeout: float = 300):
-    """Start ``command``, wait until its history CSV lists ``epochs`` epochs, then kill -9 it."""
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.time() + timeout
-    while time.time() < deadline and process.poll() is None:
-        if history_path.exists() and len(history_path.read_text().splitlines()) > epochs:
-            break
-        time.sleep(0.2)
-    assert process.poll() is None, "the run ended (or hung) before it could be killed"
-    process.send_signal(signal.SIGKILL)
-    process.wait()
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""A loopback server that speaks the Hugging Face Hub's download protocol (REFERENCE.md 6).
+"""A loopback server that speaks the Hugging Face Hub's download protocol (docs/hub_protocol.md).
 
 The hub answers on 127.0.0.1: ``HEAD``/``GET /{repo}/resolve/{revision}/{file}`` with
 ``X-Repo-Commit``, ``ETag`` / ``X-Linked-Etag`` (the sha256 of LFS files) and sizes; LFS

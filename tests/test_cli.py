@@ -8,9 +8,9 @@ import subprocess
 import sys
 
 import pytest
+from helpers import kill_after_epochs
 
 import keras_resnet
-from conftest import kill_after_epochs
 from keras_resnet import cli
 
 

@@ -1,11 +1,11 @@
-"""The exact parameter counts and multiply-adds of REFERENCE.md sections 1-2."""
+"""The exact parameter counts and multiply-adds of docs/paper_numbers.md."""
 
 import pytest
+from helpers import trainable_params
 
 import keras_resnet
-from conftest import trainable_params
 
-# REFERENCE.md section 2 (trainable parameters: no conv bias, BN gamma/beta, no moving stats).
+# docs/paper_numbers.md (trainable parameters: no conv bias, BN gamma/beta, no moving stats).
 PARAMS = [
     ("resnet18", {}, 11_689_512),
     ("resnet34", {}, 21_797_672),
@@ -46,7 +46,7 @@ def test_resnet1202_has_19_4_million_parameters():
     assert len([layer for layer in model.layers if layer.name.endswith("_add")]) == 600
 
 
-# REFERENCE.md section 1: recounted multiply-adds at 224x224 (conv + fc).
+# docs/paper_numbers.md: recounted multiply-adds at 224x224 (conv + fc).
 FLOPS = [
     ("resnet18", "v1", 1.814e9),
     ("resnet34", "v1", 3.664e9),

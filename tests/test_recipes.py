@@ -10,9 +10,9 @@ import sys
 import keras
 import numpy as np
 import pytest
+from helpers import kill_after_epochs
 
 import keras_resnet
-from conftest import kill_after_epochs
 from keras_resnet import recipes
 from keras_resnet.recipes.schedules import PaperSchedule, WarmupUntilError
 
@@ -68,7 +68,7 @@ def test_weight_decay_is_caffe_style_on_conv_and_dense_kernels_only():
 
 
 def test_registry_names_and_errors():
-    names = recipes.list()
+    names = recipes.list_recipes()
     for depth in (20, 32, 44, 56, 110, 1202):
         assert f"cifar10_resnet{depth}" in names
     for arch in ("resnet18", "resnet50", "resnet152", "plain34"):

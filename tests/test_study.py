@@ -10,9 +10,9 @@ import sys
 
 import keras
 import pytest
+from helpers import kill_after_epochs
 
 import keras_resnet
-from conftest import kill_after_epochs
 from keras_resnet import cli, recipes
 from keras_resnet.recipes.study import RESULT_COLUMNS
 

@@ -4,15 +4,12 @@ import h5py
 import keras
 import numpy as np
 import pytest
+from helpers import relative_error
 from reference_weights import DEPTHS, IMAGE_SIZE, random_images, reference
 from safetensors.numpy import load_file, save_file
 
 import keras_resnet
 from keras_resnet.zoo import convert
-
-
-def _relative_error(actual, expected):
-    return float(np.max(np.abs(actual - expected)) / np.max(np.abs(expected)))
 
 
 @pytest.mark.parametrize("depth", DEPTHS)
@@ -27,7 +24,7 @@ def test_torchvision_weights_give_torchvisions_logits(depth, tmp_path):
         classifier_activation=None,
     )
     logits = model.predict_on_batch(random_images(seed=depth))
-    assert _relative_error(logits, expected) < 1e-4
+    assert relative_error(logits, expected) < 1e-4
     assert (logits.argmax(1) == expected.argmax(1)).all()
 
 
@@ -107,7 +104,7 @@ def test_keras_applications_resnet50_h5_loads_into_v1(tmp_path):
         weights=path, variant="v1", input_shape=(IMAGE_SIZE, IMAGE_SIZE, 3)
     )
     actual = model.predict_on_batch(images)
-    assert _relative_error(actual, expected) < 1e-4
+    assert relative_error(actual, expected) < 1e-4
     assert (actual.argmax(1) == expected.argmax(1)).all()
     with pytest.raises(ValueError, match=r"v1 weights.*variant='v1.5'.*Pass `variant='v1'`"):
         keras_resnet.ResNet50(weights=path)

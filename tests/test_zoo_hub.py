@@ -8,9 +8,9 @@ import sys
 import numpy as np
 import pytest
 from fake_hub import FakeHub, HubFile
+from helpers import relative_error
 from reference_weights import FIXTURE, random_state
 from safetensors.numpy import safe_open, save
-from test_zoo_conversion import _relative_error
 
 from keras_resnet.zoo import convert, registry
 from keras_resnet.zoo import hub as hub_module
@@ -125,7 +125,7 @@ def test_download_verify_convert_then_offline_with_no_requests(hub, tmp_path):
     assert first["ok"] and timm_repo["ok"], (first, timm_repo)
     with safe_open(FIXTURE, "np") as handle:
         expected = handle.get_tensor("logits_34")
-    assert _relative_error(first["logits"], expected) < 1e-4
+    assert relative_error(first["logits"], expected) < 1e-4
     np.testing.assert_array_equal(timm_repo["logits"], first["logits"])  # config.json: timm
     assert any("no pinned sha256" in w for w in first["warnings"])
     assert (

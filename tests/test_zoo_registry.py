@@ -6,10 +6,11 @@ import numpy as np
 import pytest
 
 import keras_resnet
+from keras_resnet.vocabulary import PREPROCESSING_KEYS
 from keras_resnet.zoo import registry
 
 HEX40, HEX64 = re.compile(r"[0-9a-f]{40}"), re.compile(r"[0-9a-f]{64}")
-# REFERENCE.md section 5: the pins known offline. Everything else must stay None.
+# docs/hub_protocol.md: the pins known offline. Everything else must stay None.
 KNOWN_PINS = {
     "resnet18.tv_in1k": ("a987fd6b60f845221bfff84b6f0191273ba56ead", "694f673d"),
     "resnet50.tv_in1k": ("aa6c2d36d56bc0209040c02b5a7b7d7bf11d57b8", "5d061a3c"),
@@ -31,7 +32,7 @@ def test_the_shipped_checkpoints_and_their_pins():
         assert info["format"] == "timm" and info["variant"] == "v1.5"
         assert info["num_classes"] == 1000 and info["license"]
         assert isinstance(info["metrics"]["top1"], float)
-        assert set(info["preprocessing"]) == set(registry.PREPROCESSING_KEYS)
+        assert set(info["preprocessing"]) == set(PREPROCESSING_KEYS)
         revision, sha_prefix = KNOWN_PINS.get(name, (None, None))
         assert info["revision"] == revision
         assert (info["sha256"] or "")[:8] == (sha_prefix or "")

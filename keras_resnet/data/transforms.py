@@ -10,7 +10,13 @@ import math
 
 import tensorflow as tf
 
-from keras_resnet.zoo.registry import PREPROCESSING_KEYS
+from keras_resnet.vocabulary import (
+    IMAGENET_MEAN,
+    IMAGENET_STD,
+    INTERPOLATIONS,
+    PREPROCESSING_KEYS,
+    check_choice,
+)
 
 # AlexNet's PCA colour augmentation (Krizhevsky et al. 2012), as used by the paper (section
 # 3.4): eigenvalues and eigenvectors of the RGB covariance of ImageNet pixels in [0, 1].
@@ -22,7 +28,7 @@ IMAGENET_PCA_EIGVEC = (
 )
 IMAGENET_PCA_STD = 0.1
 # Per-channel mean of ImageNet pixels in [0, 1] (RGB): the per-pixel mean averaged over space.
-IMAGENET_MEAN_RGB = (0.485, 0.456, 0.406)
+IMAGENET_MEAN_RGB = IMAGENET_MEAN
 
 
 def split_seed(seed, count: int):
@@ -135,10 +141,6 @@ def imagenet_eval(image, *, size: int = 224, resize: int | None = None):
     return image - tf.constant(IMAGENET_MEAN_RGB, tf.float32)
 
 
-#: What a pretrained checkpoint's preprocessing may say (timm's ``pretrained_cfg`` names).
-INTERPOLATIONS = ("bilinear", "bicubic", "nearest", "area", "lanczos3")
-
-
 def checkpoint_eval(image, preprocessing: dict):
     """A pretrained checkpoint's own evaluation view of an image in [0, 1] (timm's recipe).
 
@@ -162,13 +164,9 @@ def checkpoint_eval(image, preprocessing: dict):
     size = int(size[-1] if isinstance(size, (tuple, list)) else size)
     crop_pct = float(preprocessing.get("crop_pct", 0.875))
     interpolation = preprocessing.get("interpolation", "bilinear")
-    if interpolation not in INTERPOLATIONS:
-        raise ValueError(
-            f"The preprocessing `interpolation` should be one of {INTERPOLATIONS}. "
-            f"Received: interpolation={interpolation!r}"
-        )
+    check_choice("interpolation", interpolation, INTERPOLATIONS)
     mean = tf.constant(preprocessing.get("mean", IMAGENET_MEAN_RGB), tf.float32)
-    std = tf.constant(preprocessing.get("std", (0.229, 0.224, 0.225)), tf.float32)
+    std = tf.constant(preprocessing.get("std", IMAGENET_STD), tf.float32)
     resized = resize_shorter_side(
         image, math.floor(size / crop_pct), method=interpolation, antialias=True
     )

@@ -2,23 +2,10 @@
 
 from __future__ import annotations
 
-from keras_resnet.models.specs import SHORTCUTS, VARIANTS
+from keras_resnet.vocabulary import SHORTCUTS, VARIANTS
 
 POOLINGS = (None, "avg", "max")
 PRETRAINED_ACTIVATIONS = (None, "softmax")
-
-
-def check_choice(argument: str, value, allowed) -> None:
-    """Raise ValueError unless ``value`` is one of ``allowed``.
-
-    Example:
-        >>> check_choice("pooling", "avg", POOLINGS)
-    """
-    if value not in allowed:
-        raise ValueError(
-            f"The `{argument}` argument should be one of {', '.join(map(repr, allowed))}. "
-            f"Received: {argument}={value!r}"
-        )
 
 
 def normalize_shortcut(shortcut) -> str:

@@ -16,8 +16,8 @@ import keras
 
 from keras_resnet.models.layers import ZeroPadShortcut
 from keras_resnet.models.specs import BOTTLENECK_EXPANSION
+from keras_resnet.vocabulary import BN_EPSILON
 
-BN_EPSILON = 1e-5
 BN_MOMENTUM = 0.9
 
 

@@ -11,6 +11,7 @@ from keras_resnet import zoo
 from keras_resnet.models import arguments
 from keras_resnet.models.blocks import basic_block, bottleneck_block, conv_bn
 from keras_resnet.models.specs import BASIC, NetSpec
+from keras_resnet.vocabulary import check_choice
 
 DEFAULT_SIZE = {"imagenet": 224, "cifar": 32}
 MIN_SIZE = 32
@@ -121,8 +122,8 @@ def build_model(
         )
     arguments.check_variant(variant)
     shortcut = arguments.normalize_shortcut(shortcut)
-    arguments.check_choice("include_top", include_top, (True, False))
-    arguments.check_choice("pooling", pooling, arguments.POOLINGS)
+    check_choice("include_top", include_top, (True, False))
+    check_choice("pooling", pooling, arguments.POOLINGS)
     arguments.check_head(
         include_top=include_top,
         weights=weights,

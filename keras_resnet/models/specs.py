@@ -27,9 +27,6 @@ BOTTLENECK_EXPANSION = 4
 IMAGENET_WIDTHS = (64, 128, 256, 512)
 CIFAR_WIDTHS = (16, 32, 64)
 
-SHORTCUTS = ("A", "B", "C")
-VARIANTS = ("v1.5", "v1")
-
 
 @dataclasses.dataclass(frozen=True)
 class NetSpec:

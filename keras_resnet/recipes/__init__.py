@@ -6,15 +6,13 @@ Example:
     (32000, 48000)
 """
 
-from keras_resnet.recipes.evaluate import evaluate
+from keras_resnet.recipes.evaluate import evaluate, load_model
 from keras_resnet.recipes.predict import Prediction, predict_files
 from keras_resnet.recipes.recipe import Recipe
 from keras_resnet.recipes.registry import family_recipe, get, list_recipes, register
 from keras_resnet.recipes.schedules import PaperSchedule, WarmupUntilError
 from keras_resnet.recipes.study import StudyResult, study, summarize
 from keras_resnet.recipes.train import TrainResult, train
-
-list = list_recipes
 
 __all__ = [
     "PaperSchedule",
@@ -26,8 +24,8 @@ __all__ = [
     "evaluate",
     "family_recipe",
     "get",
-    "list",
     "list_recipes",
+    "load_model",
     "predict_files",
     "register",
     "study",

@@ -202,7 +202,7 @@ def train(
     from the last finished epoch (``keras.callbacks.BackupAndRestore`` in ``backup/``).
 
     Args:
-        recipe: A ``Recipe`` or a registered name (``recipes.list()``).
+        recipe: A ``Recipe`` or a registered name (``recipes.list_recipes()``).
         output_dir: Directory for every output.
         steps: Total training iterations (default: the recipe's); or give ``epochs``.
         epochs: Epochs of ``steps_per_epoch`` iterations each.

@@ -18,12 +18,13 @@ import re
 
 import numpy as np
 
+from keras_resnet.vocabulary import BN_EPSILON
+
 #: Bump when a conversion changes: cached conversions are keyed by it.
 CONVERTER_VERSION = 1
 
 #: keras.applications' BatchNormalization epsilon; ours (and torch's) is 1e-5.
 KERAS_APPLICATIONS_BN_EPSILON = 1.001e-5
-BN_EPSILON = 1e-5
 
 _BN = {"weight": "gamma", "bias": "beta", "running_mean": "moving_mean"}
 _BN["running_var"] = "moving_variance"

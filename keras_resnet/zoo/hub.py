@@ -12,18 +12,17 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
 import warnings
 
 import numpy as np
 
 from keras_resnet.io import atomic_write
 from keras_resnet.version import __version__
-from keras_resnet.zoo import convert
-from keras_resnet.zoo.registry import COMMIT_PATTERN, PREPROCESSING_KEYS, SHA256_PATTERN
+from keras_resnet.vocabulary import PREPROCESSING_KEYS
+from keras_resnet.zoo import convert, registry
+from keras_resnet.zoo.registry import COMMIT_PATTERN, SHA256_PATTERN
 
 _HTTP_LIBRARIES = ("httpx", "httpx2", "httpcore", "requests", "urllib3")
-_HF_URL = re.compile(r"hf://([\w.\-]+/[\w.\-]+)(?:@([\w.\-/]+))?")
 
 
 def cache_dir() -> str:
@@ -258,22 +257,6 @@ def load_state(path: str) -> dict[str, np.ndarray]:
     return load_file(path)
 
 
-def parse_hf_url(weights: str) -> tuple[str, str | None]:
-    """``"hf://owner/repo@revision"`` -> ``("owner/repo", "revision")`` (revision optional).
-
-    Example:
-        >>> parse_hf_url("hf://timm/resnet50.a1_in1k@main")
-        ('timm/resnet50.a1_in1k', 'main')
-    """
-    match = _HF_URL.fullmatch(weights)
-    if not match:
-        raise ValueError(
-            "The `weights` argument, as a Hub id, should be 'hf://owner/repo' or "
-            f"'hf://owner/repo@revision'. Received: weights={weights!r}"
-        )
-    return match.group(1), match.group(2)
-
-
 def entry_from_config(config: dict, *, repo_id: str, revision: str | None) -> dict:
     """A registry-style entry for a Hub repo from its ``config.json``.
 
@@ -331,7 +314,7 @@ def hf_entry(weights: str) -> dict:
         >>> hf_entry("hf://timm/resnet50.a1_in1k")["format"]  # doctest: +SKIP
         'timm'
     """
-    repo_id, revision = parse_hf_url(weights)
+    repo_id, revision = registry.parse_hf_url(weights)
     config_path = _download(
         {"repo_id": repo_id, "revision": revision, "name": weights}, "config.json"
     )

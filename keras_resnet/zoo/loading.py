@@ -12,7 +12,7 @@ import os
 
 import keras
 
-from keras_resnet.zoo import convert, hub, registry
+from keras_resnet.zoo import convert, registry
 
 #: Local files that ``weights=`` accepts.
 WEIGHT_FILE_SUFFIXES = (".weights.h5", ".keras", ".safetensors", ".h5")
@@ -85,7 +85,7 @@ load into variant='v1').
         )
     path = os.fspath(weights)
     if path.startswith("hf://"):
-        hub.parse_hf_url(path)
+        registry.parse_hf_url(path)
         return
     if not _is_local_path(path):
         entry = registry.resolve(path, arch=target.arch)
@@ -136,6 +136,8 @@ def resolve_entry(weights: str, *, target: Target) -> dict | None:
         return None
     weights = os.fspath(weights)
     if weights.startswith("hf://"):
+        from keras_resnet.zoo import hub  # the Hub client loads on the first download
+
         entry = hub.hf_entry(weights)
     elif _is_local_path(weights):
         return None
@@ -163,6 +165,8 @@ def load_weights(model: keras.Model, weights, *, target: Target) -> keras.Model:
     path = os.fspath(weights)
     entry = resolve_entry(path, target=target)
     if entry is not None:
+        from keras_resnet.zoo import hub
+
         state = hub.load_state(hub.converted_weights(entry))
         convert.assign(model, state, source=f"The checkpoint {entry['name']!r}")
     elif path.lower().endswith(_KERAS_SUFFIXES):

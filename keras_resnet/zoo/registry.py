@@ -15,14 +15,13 @@ import re
 from importlib import resources
 
 from keras_resnet.errors import unknown_name
+from keras_resnet.vocabulary import SHORTCUTS, VARIANTS, check_choice
 
 FORMATS = ("timm", "keras_resnet", "keras_applications")
-VARIANTS = ("v1.5", "v1")
-SHORTCUTS = ("A", "B", "C")
-PREPROCESSING_KEYS = ("mean", "std", "crop_pct", "interpolation", "input_size")
 COMMIT_PATTERN = re.compile(r"[0-9a-f]{40}")
 SHA256_PATTERN = re.compile(r"[0-9a-f]{64}")
 _NAME = re.compile(r"[a-z][a-z0-9]*\.[A-Za-z0-9_\-]+")
+_HF_URL = re.compile(r"hf://([\w.\-]+/[\w.\-]+)(?:@([\w.\-/]+))?")
 
 
 @functools.cache
@@ -126,8 +125,8 @@ def register_weights(
             "The `sha256` argument should be the 64-hex sha256 of the file. "
             f"Received: sha256={sha256!r}"
         )
-    _check_choice("format", format, FORMATS)
-    _check_choice("variant", variant, VARIANTS)
+    check_choice("format", format, FORMATS)
+    check_choice("variant", variant, VARIANTS)
     unknown = set(metadata) - {
         "shortcut",
         "num_classes",
@@ -155,17 +154,9 @@ def register_weights(
         "license": metadata.get("license"),
         "origin": metadata.get("origin", "registered by the user"),
     }
-    _check_choice("shortcut", entry["shortcut"], SHORTCUTS)
+    check_choice("shortcut", entry["shortcut"], SHORTCUTS)
     _USER_ENTRIES[name] = entry
     return weights_info(name)
-
-
-def _check_choice(argument: str, value, allowed) -> None:
-    if value not in allowed:
-        raise ValueError(
-            f"The `{argument}` argument should be one of {list(allowed)}. "
-            f"Received: {argument}={value!r}"
-        )
 
 
 def is_pretrained_name(weights: str) -> bool:
@@ -264,3 +255,19 @@ def check_compatible(entry: dict, *, arch: str, variant, shortcut, include_top, 
             f"If using `weights={name!r}` with `include_top=True`, `classes` should be "
             f"{entry['num_classes']}. Received: classes={classes}"
         )
+
+
+def parse_hf_url(weights: str) -> tuple[str, str | None]:
+    """``"hf://owner/repo@revision"`` -> ``("owner/repo", "revision")`` (revision optional).
+
+    Example:
+        >>> parse_hf_url("hf://timm/resnet50.a1_in1k@main")
+        ('timm/resnet50.a1_in1k', 'main')
+    """
+    match = _HF_URL.fullmatch(weights)
+    if not match:
+        raise ValueError(
+            "The `weights` argument, as a Hub id, should be 'hf://owner/repo' or "
+            f"'hf://owner/repo@revision'. Received: weights={weights!r}"
+        )
+    return match.group(1), match.group(2)

@@ -1,0 +1,43 @@
+"""The words every layer shares, defined once (a leaf module: it imports nothing of ours).
+
+Variants and shortcut options of the paper, the batch-norm epsilon, the preprocessing keys a
+checkpoint may state (timm's ``pretrained_cfg`` names), ImageNet's channel statistics, and
+``check_choice``, the one "should be one of" error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+#: Where the bottleneck's stride sits: "v1.5" on the 3x3 (torchvision, timm, every ImageNet
+#: checkpoint on the Hub), "v1" on the first 1x1 (the paper's Caffe models, keras.applications).
+VARIANTS = ("v1.5", "v1")
+#: Section 3.3: A zero-padding identity, B projection where dimensions grow, C everywhere.
+SHORTCUTS = ("A", "B", "C")
+#: torch's BatchNorm epsilon, used by every model here (keras.applications uses 1.001e-5).
+BN_EPSILON = 1e-5
+#: What a pretrained checkpoint's evaluation preprocessing may say.
+PREPROCESSING_KEYS = ("mean", "std", "crop_pct", "interpolation", "input_size")
+INTERPOLATIONS = ("bilinear", "bicubic", "nearest", "area", "lanczos3")
+#: ImageNet's RGB channel mean and standard deviation of [0, 1] pixels (torchvision, timm).
+IMAGENET_MEAN = (0.485, 0.456, 0.406)
+IMAGENET_STD = (0.229, 0.224, 0.225)
+
+
+def check_choice(argument: str, value, allowed: Iterable) -> None:
+    """Raise a ValueError naming ``argument``, what is allowed and ``value``, unless
+    ``value`` is one of ``allowed``.
+
+    Example:
+        >>> check_choice("variant", "v1", VARIANTS)
+        >>> check_choice("variant", "v2", VARIANTS)
+        Traceback (most recent call last):
+        ...
+        ValueError: The `variant` argument should be one of 'v1.5', 'v1'. Received: variant='v2'
+    """
+    allowed = tuple(allowed)
+    if value not in allowed:
+        raise ValueError(
+            f"The `{argument}` argument should be one of {', '.join(map(repr, allowed))}. "
+            f"Received: {argument}={value!r}"
+        )

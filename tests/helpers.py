@@ -1,0 +1,31 @@
+"""Helpers shared by the tests (tests import this module, never conftest or each other)."""
+
+import signal
+import subprocess
+import time
+
+import keras
+import numpy as np
+
+
+def relative_error(actual, expected) -> float:
+    """max |actual - expected| / max |expected|."""
+    return float(np.max(np.abs(actual - expected)) / np.max(np.abs(expected)))
+
+
+def trainable_params(model: keras.Model) -> int:
+    """Parameters the paper counts: no BN moving statistics."""
+    return sum(int(np.prod(w.shape)) for w in model.trainable_weights)
+
+
+def kill_after_epochs(command: list[str], history_path, epochs: int = 2, timeout: float = 300):
+    """Start ``command``, wait until its history CSV lists ``epochs`` epochs, then kill -9 it."""
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + timeout
+    while time.time() < deadline and process.poll() is None:
+        if history_path.exists() and len(history_path.read_text().splitlines()) > epochs:
+            break
+        time.sleep(0.2)
+    assert process.poll() is None, "the run ended (or hung) before it could be killed"
+    process.send_signal(signal.SIGKILL)
+    process.wait()

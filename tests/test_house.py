@@ -1,0 +1,65 @@
+"""Rules of the house that keep the repository readable: what imports what, what is cited."""
+
+import ast
+import os
+import pathlib
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _repository_files(suffixes):
+    for folder, dirs, files in os.walk(ROOT):
+        dirs[:] = [d for d in dirs if not d.startswith(".") and d not in {"runs", "build"}]
+        for name in files:
+            if name.endswith(suffixes):
+                yield os.path.join(folder, name)
+
+
+def test_no_file_cites_a_document_outside_the_repository():
+    citing = [
+        os.path.relpath(path, ROOT)
+        for path in _repository_files((".py", ".md", ".json", ".txt", ".cfg", ".toml"))
+        if "REFERENCE" + ".md" in pathlib.Path(path).read_text(encoding="utf-8", errors="replace")
+    ]
+    assert citing == []
+
+
+def test_no_test_imports_conftest_or_another_test_module():
+    tests = os.path.join(ROOT, "tests")
+    offenders = []
+    for path in _repository_files(".py"):
+        if not path.startswith(tests):
+            continue
+        tree = ast.parse(pathlib.Path(path).read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            offenders += [
+                f"{os.path.relpath(path, ROOT)}: {name}"
+                for name in names
+                if name == "conftest" or name.startswith("test_")
+            ]
+    assert offenders == []
+
+
+def test_the_data_pipeline_and_the_models_load_without_the_hub_client():
+    code = (
+        "import sys, keras\n"
+        "keras_imports_hub = 'huggingface_hub' in sys.modules\n"
+        "import keras_resnet.data, keras_resnet\n"
+        "keras_resnet.ResNet20()\n"
+        "print('keras_resnet.zoo.hub' in sys.modules, keras_imports_hub,"
+        " 'huggingface_hub' in sys.modules)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=True
+    )
+    zoo_hub, keras_imports_hub, hub_imported = result.stdout.split()
+    assert zoo_hub == "False"
+    # Keras itself imports huggingface_hub (for its hf:// paths); keras_resnet adds nothing.
+    assert hub_imported == keras_imports_hub
