@@ -28,7 +28,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 from safetensors.numpy import save_file
 
 import keras_resnet
-from keras_resnet.zoo import Target, convert, hub, load_weights, registry
+from keras_resnet.io import sha256_file
+from keras_resnet.zoo import Target, cache, convert, load_weights, registry, resolve_weights
 
 TESTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests")
 
@@ -51,11 +52,11 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=7)
     args = parser.parse_args()
     work = tempfile.mkdtemp(prefix="bench-weights-")
-    os.environ["KERAS_HOME"] = work  # hub.cache_dir() reads it at call time
+    os.environ["KERAS_HOME"] = work  # cache.cache_dir() reads it at call time
 
-    entry = registry.weights_info("resnet50.tv_in1k")
-    hub.save_state(
-        convert.from_torchvision(_torchvision_state(50)), hub.converted_path(entry["sha256"])
+    checkpoint = registry.get("resnet50.tv_in1k")
+    cache.save_state(
+        convert.from_torchvision(_torchvision_state(50)), cache.converted_path(checkpoint.sha256)
     )
     model = keras_resnet.ResNet50(weights=None)
     h5 = os.path.join(work, "resnet50.weights.h5")
@@ -63,7 +64,9 @@ def main() -> None:
     target = Target("resnet50", variant="v1.5")
     zoo_times, h5_times = [], []
     for _ in range(args.rounds):
-        zoo_times.append(_timed(lambda: load_weights(model, "imagenet", target=target)))
+        zoo_times.append(
+            _timed(lambda: load_weights(model, resolve_weights("imagenet", target=target)))
+        )
         h5_times.append(_timed(lambda: model.load_weights(h5)))
     zoo, h5_time = statistics.median(zoo_times), statistics.median(h5_times)
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores")
@@ -77,10 +80,10 @@ def main() -> None:
     save_file(_torchvision_state(152), source)
     big = keras_resnet.ResNet152(weights=None)
     start = time.perf_counter()
-    sha256 = hub.sha256_file(source)
+    sha256 = sha256_file(source)
     state = convert.read_checkpoint(source)
-    hub.save_state(state, hub.converted_path(sha256))
-    convert.assign(big, hub.load_state(hub.converted_path(sha256)))
+    cache.save_state(state, cache.converted_path(sha256))
+    convert.assign(big, cache.load_state(cache.converted_path(sha256)))
     cold = time.perf_counter() - start
     size = os.path.getsize(source) / 2**20
     print(

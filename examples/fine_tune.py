@@ -26,24 +26,36 @@ from keras_resnet import data, zoo
 from keras_resnet.models import default_weights
 
 
-def build(arch: str, classes: int, size: int, weights) -> tuple[keras.Model, keras.Model]:
-    """A classifier and its backbone; the backbone is called with training=False."""
+def build(arch: str, class_names, size: int, weights) -> tuple[keras.Model, keras.Model]:
+    """A classifier and its backbone; the backbone is called with training=False.
+
+    The classifier carries its own checkpoint (``model.checkpoint``): [0, 1] images resized
+    to ``size`` (it normalises them itself) and its class names, so ``recipes.predict_files``
+    and ``keras-resnet predict`` prepare images and name classes as it was trained.
+    """
     backbone = keras_resnet.get_model(
         arch, include_top=False, weights=weights, input_shape=(size, size, 3)
     )
     inputs = x = keras.Input((size, size, 3))
-    entry = zoo.resolve_entry(weights, target=zoo.Target(arch)) if weights else None
-    if entry and entry["preprocessing"].get("mean"):
-        mean, std = (
-            np.array(entry["preprocessing"]["mean"]),
-            np.array(entry["preprocessing"]["std"]),
-        )
+    pretrained = backbone.checkpoint  # the zoo checkpoint the weights came from, or None
+    if pretrained is not None:
+        mean, std = np.array(pretrained.preprocessing.mean), np.array(pretrained.preprocessing.std)
         x = keras.layers.Normalization(mean=mean, variance=std**2, name="normalize")(x)
     x = backbone(x, training=False)  # the Keras guide's idiom; see below for BN
     x = keras.layers.GlobalAveragePooling2D(name="avg_pool")(x)
     x = keras.layers.Dropout(0.2)(x)
-    outputs = keras.layers.Dense(classes, activation="softmax", name="predictions")(x)
-    return keras.Model(inputs, outputs), backbone
+    outputs = keras.layers.Dense(len(class_names), activation="softmax", name="predictions")(x)
+    carried = zoo.Checkpoint(
+        name=f"{arch} fine-tuned",
+        arch=arch,
+        num_classes=len(class_names),
+        preprocessing=zoo.Preprocessing(
+            mean=(0.0, 0.0, 0.0), std=(1.0, 1.0, 1.0), crop_pct=1.0, input_size=(3, size, size)
+        ),
+        class_names=tuple(class_names),
+        origin=f"examples/fine_tune.py from {pretrained.name if pretrained else 'random weights'}",
+    )
+    return keras_resnet.ResNetModel(inputs, outputs, checkpoint=carried), backbone
 
 
 def main(argv=None) -> None:
@@ -66,7 +78,7 @@ def main(argv=None) -> None:
                                 batch_size=args.batch_size, training=True, seed=0)  # fmt: skip
     weights = default_weights(args.arch) if args.weights is None else args.weights
     weights = None if str(weights).lower() == "none" else weights
-    model, backbone = build(args.arch, len(train.class_names), args.image_size, weights)
+    model, backbone = build(args.arch, train.class_names, args.image_size, weights)
 
     backbone.trainable = False
     model.compile(optimizer=keras.optimizers.Adam(1e-3),

@@ -2,16 +2,15 @@
 
     python examples/predict.py runs/demo/best.keras shirt.png --dataset fashion_mnist
 
-With ``--dataset`` the images get that dataset's preprocessing and class names; without it,
-the paper's ImageNet view and class indices. Unreadable files are reported and skipped.
+The model's own checkpoint says how to prepare images and what the classes are called (a
+model trained by keras_resnet.recipes or examples/fine_tune.py, or one built with pretrained
+weights); ``--dataset`` overrides it. Unreadable files are reported and skipped.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-
-import keras
 
 from keras_resnet import recipes
 
@@ -25,7 +24,7 @@ def main(argv=None) -> int:
     parser.add_argument("--top", type=int, default=3)
     args = parser.parse_args(argv)
 
-    model = keras.saving.load_model(args.model)
+    model = recipes.load_model(args.model)
     predictions = recipes.predict_files(
         model, args.images, dataset=args.dataset, data_dir=args.data_dir, top=args.top
     )

@@ -149,18 +149,13 @@ def _evaluate(args) -> int:
 
 
 def _predict(args) -> int:
-    from keras_resnet import models, recipes, zoo
+    from keras_resnet import models, recipes
 
-    preprocessing = None
     if args.model.endswith(".keras"):
         model = recipes.load_model(args.model)
     else:
         options = {} if args.weights is None else {"weights": args.weights}
-        model = models.get_model(args.model, **options)
-        weights = options.get("weights", models.default_weights(args.model))
-        arch = models.get_spec(args.model).name
-        entry = zoo.resolve_entry(weights, target=zoo.Target(arch)) if weights else None
-        preprocessing = entry["preprocessing"] if entry else None
+        model = models.get_model(args.model, **options)  # carries its checkpoint
     readable = 0
     for prediction in recipes.predict_files(
         model,
@@ -168,7 +163,6 @@ def _predict(args) -> int:
         dataset=args.dataset,
         data_dir=args.data_dir,
         top=args.top,
-        preprocessing=preprocessing,
     ):
         if prediction.error:
             print(f"{prediction.path}: error: {prediction.error}", file=sys.stderr)

@@ -78,17 +78,18 @@ def _info(args) -> int:
 
 
 def _download(args) -> int:
-    from keras_resnet.zoo import hub, registry
+    from keras_resnet.zoo import cache, hub, registry
 
-    entry = hub.hf_entry(args.name) if args.name.startswith("hf://") else None
-    entry = entry or registry.weights_info(args.name)
-    path = hub.converted_weights(entry)
-    print(f"{entry['name']}: {path}")
+    if args.name.startswith("hf://"):
+        checkpoint = hub.checkpoint_from_hf(args.name)
+    else:
+        checkpoint = registry.get(args.name)
+    print(f"{checkpoint.name}: {cache.converted_weights(checkpoint)}")
     return 0
 
 
 def _convert(args) -> int:
-    from keras_resnet.zoo_tools import convert_checkpoint
+    from keras_resnet.models.checkpoints import convert_checkpoint
 
     arch = convert_checkpoint(args.src, args.dst, variant=args.variant)
     print(f"{args.src} ({arch}) -> {args.dst}")

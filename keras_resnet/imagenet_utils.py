@@ -72,24 +72,38 @@ def _normalization(weights: str) -> tuple[str, tuple, tuple]:
         return "caffe", CAFFE_MEAN_BGR, (1.0, 1.0, 1.0)
     if weights == "torch":
         return "torch", IMAGENET_MEAN, IMAGENET_STD
-    candidates = [
-        name
-        for name in registry.list_weights()
-        if weights in (name, registry.weights_info(name)["tag"])
-        or (weights == "imagenet" and registry.weights_info(name)["tag"] == registry.default_tag())
-    ]
-    if not candidates:
-        tags = sorted({registry.weights_info(n)["tag"] for n in registry.list_weights()})
+    checkpoints = [registry.get(name) for name in registry.list_weights()]
+    tag = registry.default_tag() if weights == "imagenet" else weights
+    matching = [c for c in checkpoints if weights == c.name or tag == c.tag]
+    if not matching:
+        tags = sorted({c.tag for c in checkpoints})
         raise ValueError(
             "The `weights` argument of `preprocess_input` should be 'imagenet', a checkpoint "
             f"tag {tags} or name, 'caffe' (keras.applications weights) or 'torch'. "
             f"Received: weights={weights!r}"
         )
-    info = registry.weights_info(candidates[0])["preprocessing"]
-    return "torch", tuple(info["mean"]), tuple(info["std"])
+    return "torch", matching[0].preprocessing.mean, matching[0].preprocessing.std
 
 
-def preprocess_input(x, weights: str = "imagenet"):
+def _model_normalization(model) -> tuple[str, tuple, tuple]:
+    checkpoint = getattr(model, "checkpoint", None)
+    if checkpoint is None:
+        raise ValueError(
+            "The `model` argument of `preprocess_input` should carry a pretrained checkpoint "
+            "(a model built with `weights=`); this one has random or unknown weights. Pass "
+            f"`weights=` instead. Received: model={getattr(model, 'name', model)!r}"
+        )
+    if checkpoint.preprocessing.dataset is not None:
+        raise ValueError(
+            f"The model was trained by keras_resnet on {checkpoint.preprocessing.dataset!r}: "
+            "its inputs come from that dataset's pipeline "
+            f"(keras_resnet.data.load({checkpoint.preprocessing.dataset!r}, ...) or "
+            "recipes.predict_files), not from `preprocess_input`."
+        )
+    return "torch", checkpoint.preprocessing.mean, checkpoint.preprocessing.std
+
+
+def preprocess_input(x, weights: str = "imagenet", *, model=None):
     """Normalise RGB images in [0, 255] the way the chosen checkpoint was trained.
 
     Zoo checkpoints (timm/torchvision) take ``(x / 255 - mean) / std`` with their own mean
@@ -101,12 +115,17 @@ def preprocess_input(x, weights: str = "imagenet"):
         x: Images, channels last, RGB, values in [0, 255]; numpy array or tensor.
         weights: ``"imagenet"``, a tag (``"a1_in1k"``), a checkpoint name, ``"caffe"`` or
             ``"torch"``.
+        model: A model that carries its pretrained checkpoint (built with ``weights=``):
+            its checkpoint's mean and std, instead of ``weights``.
 
     Example:
         >>> preprocess_input(np.full((1, 1, 1, 3), 255.0), weights="caffe")[0, 0, 0].round(2)
         array([151.06, 138.22, 131.32], dtype=float32)
     """
-    mode, mean, std = _normalization(weights)
+    if model is not None:
+        mode, mean, std = _model_normalization(model)
+    else:
+        mode, mean, std = _normalization(weights)
     as_numpy = isinstance(x, (np.ndarray, list, tuple, float, int))
     x = keras.ops.cast(keras.ops.convert_to_tensor(x), "float32")
     if mode == "caffe":

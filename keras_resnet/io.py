@@ -7,6 +7,7 @@ gives them under the process umask), not the 0600 of ``tempfile.mkstemp``.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import uuid
@@ -67,3 +68,20 @@ def write_json_atomic(path: str, payload) -> str:
         {'a': 1}
     """
     return write_text_atomic(path, json.dumps(payload, indent=2) + "\n")
+
+
+def sha256_file(path: str) -> str:
+    """The hex sha256 of a file, read in 1 MiB chunks.
+
+    Example:
+        >>> import tempfile
+        >>> with tempfile.NamedTemporaryFile(delete=False) as f:
+        ...     _ = f.write(b"abc")
+        >>> sha256_file(f.name)[:16]
+        'ba7816bf8f01cfea'
+    """
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()

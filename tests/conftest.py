@@ -9,7 +9,7 @@ import pytest
 import keras_resnet
 from keras_resnet import data
 from keras_resnet.data.local_builders import SYSTEM_DIRS
-from keras_resnet.zoo import convert, hub, registry
+from keras_resnet.zoo import cache, convert, registry
 
 
 @functools.cache
@@ -43,5 +43,5 @@ def warm_cache(tmp_path, monkeypatch):
     state, _ = reference(18)
     keras_state = convert.from_torchvision(state)
     sha256 = registry.weights_info("resnet18.tv_in1k")["sha256"]
-    hub.save_state(keras_state, hub.converted_path(sha256))
+    cache.save_state(keras_state, cache.converted_path(sha256))
     return keras_state

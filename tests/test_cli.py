@@ -98,11 +98,15 @@ def test_predict_reports_unreadable_files_and_goes_on(trained, fashion_dir, tmp_
     Image.new("RGB", (40, 30), (10, 20, 30)).save(tmp_path / "b.jpg")
     (tmp_path / "c.jpg").write_bytes(b"\xff\xd8 broken")
     files = [tmp_path / "a.png", tmp_path / "b.jpg", tmp_path / "c.jpg"]
-    result = _cli("predict", *files, "--model", out / "best.keras", "--dataset",
-                  "fashion_mnist", "--data-dir", fashion_dir, "--top", 3)  # fmt: skip
+    # No --dataset: the trained model carries its dataset's preprocessing and class names.
+    result = _cli("predict", *files, "--model", out / "best.keras",
+                  "--data-dir", fashion_dir, "--top", 3)  # fmt: skip
     lines = result.stdout.strip().splitlines()
     assert len(lines) == 2 and lines[0].startswith(str(files[0]))
     assert lines[0].count(",") == 2  # three classes
+    fashion = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt",
+               "Sneaker", "Bag", "Ankle boot")  # fmt: skip
+    assert all(any(f" {name} 0." in line for name in fashion) for line in lines)
     assert "c.jpg: error: not a readable image" in result.stderr
     only_bad = _cli("predict", files[2], "--model", out / "best.keras", check=False)
     assert only_bad.returncode == 1

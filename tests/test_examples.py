@@ -47,6 +47,12 @@ def test_fine_tune_trains_head_then_whole_network(photos, tmp_path, capsys):
                     "--head-epochs", "1", "--tune-epochs", "1", "--output", str(out)])  # fmt: skip
     assert out.exists()
     assert "classes ['blue', 'red']" in capsys.readouterr().out
+    # The saved model carries its preprocessing and class names: predict needs nothing else.
+    import predict
+
+    assert predict.main([str(out), str(photos / "red" / "0.png"), "--top", "2"]) == 0
+    printed = capsys.readouterr().out
+    assert "red (" in printed and "blue (" in printed and "class " not in printed
 
 
 def test_predict_example_classifies_and_skips_bad_files(photos, tmp_path, capsys):

@@ -63,3 +63,11 @@ def test_the_data_pipeline_and_the_models_load_without_the_hub_client():
     assert zoo_hub == "False"
     # Keras itself imports huggingface_hub (for its hf:// paths); keras_resnet adds nothing.
     assert hub_imported == keras_imports_hub
+
+
+def test_one_function_picks_the_evaluation_view():
+    consumers = ("data/pipeline.py", "recipes/evaluate.py", "recipes/predict.py")
+    for consumer in consumers:
+        source = pathlib.Path(ROOT, "keras_resnet", consumer).read_text(encoding="utf-8")
+        assert "evaluation_view(" in source, consumer
+        assert "checkpoint_eval(" not in source and "imagenet_eval(" not in source, consumer

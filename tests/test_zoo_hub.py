@@ -12,8 +12,7 @@ from helpers import relative_error
 from reference_weights import FIXTURE, random_state
 from safetensors.numpy import safe_open, save
 
-from keras_resnet.zoo import convert, registry
-from keras_resnet.zoo import hub as hub_module
+from keras_resnet.zoo import cache, convert, registry
 
 CLIENT = os.path.join(os.path.dirname(__file__), "scripts", "zoo_client.py")
 RESNET34 = registry.weights_info("resnet34.tv_in1k")
@@ -176,7 +175,7 @@ def test_bad_downloads_give_clear_errors_and_cache_nothing(hub, tmp_path):
     good_sha256 = hub.repos["test/resnet20"]["1" * 40]["model.safetensors"].sha256
     weights_cache = home / "keras" / "keras_resnet" / "weights"
     converted = [n for n in os.listdir(weights_cache) if n.endswith(".safetensors")]
-    assert converted == [os.path.basename(hub_module.converted_path(good_sha256))]
+    assert converted == [os.path.basename(cache.converted_path(good_sha256))]
     blobs = [p.name for p in (home / "hf").rglob("blobs/*") if len(p.name) == 64]
     assert blobs == [good_sha256], "a rejected download was left in the HF cache"
 

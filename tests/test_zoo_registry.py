@@ -47,9 +47,9 @@ def test_the_shipped_checkpoints_and_their_pins():
 
 
 def test_imagenet_means_tv_in1k_and_tags_pick_others():
-    assert registry.resolve("imagenet", arch="resnet152")["name"] == "resnet152.tv_in1k"
-    assert registry.resolve("tv2_in1k", arch="resnet50")["name"] == "resnet50.tv2_in1k"
-    assert registry.resolve("resnet34.a1_in1k", arch="resnet34")["tag"] == "a1_in1k"
+    assert registry.resolve("imagenet", arch="resnet152").name == "resnet152.tv_in1k"
+    assert registry.resolve("tv2_in1k", arch="resnet50").name == "resnet50.tv2_in1k"
+    assert registry.resolve("resnet34.a1_in1k", arch="resnet34").tag == "a1_in1k"
     with pytest.raises(ValueError, match=r"Unknown checkpoint name.*resnet50.tv_in1k"):
         keras_resnet.weights_info("resnet50.tv_in1")
 
@@ -66,7 +66,7 @@ def test_register_weights_validates_and_is_then_resolvable(monkeypatch):
         metrics={"top1": 70.0},
     )
     assert info["arch"] == "resnet50" and info["metrics"]["top1"] == 70.0
-    assert registry.resolve("mine_in1k", arch="resnet50")["repo_id"] == "me/resnet50-mine"
+    assert registry.resolve("mine_in1k", arch="resnet50").repo_id == "me/resnet50-mine"
     good = dict(
         repo_id="me/x", filename="f.safetensors", revision="a" * 40, sha256="b" * 64, format="timm"
     )

@@ -18,8 +18,9 @@ import sys
 
 
 def main(argv=None) -> int:
+    from keras_resnet.io import sha256_file
+    from keras_resnet.models.checkpoints import convert_checkpoint
     from keras_resnet.zoo import hub, registry
-    from keras_resnet.zoo_tools import convert_checkpoint
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("name", help="a registry name (resnet50.tv_in1k) or - for none")
@@ -28,17 +29,17 @@ def main(argv=None) -> int:
     parser.add_argument("--variant", choices=("v1.5", "v1"), help="default: from the entry")
     args = parser.parse_args(argv)
 
-    entry = registry.weights_info(args.name) if args.name != "-" else None
+    checkpoint = registry.get(args.name) if args.name != "-" else None
     if args.src:
         src = args.src
-        if entry and entry["sha256"] and hub.sha256_file(src) != entry["sha256"]:
-            parser.error(f"--src is not the file {args.name} pins (sha256 {entry['sha256']})")
-    elif entry:
-        src, _ = hub.download_verified(entry)
+        if checkpoint and checkpoint.sha256 and sha256_file(src) != checkpoint.sha256:
+            parser.error(f"--src is not the file {args.name} pins (sha256 {checkpoint.sha256})")
+    elif checkpoint:
+        src, _ = hub.download_verified(checkpoint)
     else:
         parser.error("give --src when converting a file with no registry entry")
-    arch = convert_checkpoint(src, args.out_dir, entry=entry, variant=args.variant)
-    print(f"{args.name if entry else src} -> {args.out_dir} ({arch})")
+    arch = convert_checkpoint(src, args.out_dir, checkpoint=checkpoint, variant=args.variant)
+    print(f"{args.name if checkpoint else src} -> {args.out_dir} ({arch})")
     return 0
 
 

@@ -50,7 +50,7 @@ def main(argv=None) -> int:
             print(f"{name}: the Hub's sha256 {sha256} differs from the pin {entry['sha256']}!")
             return 1
         print(f"{name}: revision {revision}, sha256 {sha256}")
-        entry.update(revision=revision, sha256=sha256, pin_note=None)
+        entry.update(revision=revision, sha256=sha256)
         changed += 1
     if args.write and changed:
         tmp = args.registry + ".tmp"

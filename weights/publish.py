@@ -14,16 +14,17 @@ import os
 import sys
 
 
-def plan(folder: str, repo_id: str) -> list[tuple[str, int, str]]:
+def plan(folder: str) -> list[tuple[str, int, str]]:
     """The files that would be uploaded: (name, size, sha256); checks the folder first."""
-    from keras_resnet.zoo import export, hub
+    from keras_resnet.io import sha256_file
+    from keras_resnet.zoo import export
 
     export.check_folder(folder)
     return [
         (
             name,
             os.path.getsize(os.path.join(folder, name)),
-            hub.sha256_file(os.path.join(folder, name)),
+            sha256_file(os.path.join(folder, name)),
         )
         for name in sorted(os.listdir(folder))
         if os.path.isfile(os.path.join(folder, name))
@@ -38,7 +39,7 @@ def main(argv=None) -> int:
     parser.add_argument("--private", action="store_true", help="create the repo as private")
     parser.add_argument("--dry-run", action="store_true", help="print the plan, upload nothing")
     args = parser.parse_args(argv)
-    files = plan(args.folder, args.repo_id)
+    files = plan(args.folder)
     for name, size, sha256 in files:
         print(f"{name:<20} {size:>12,d} bytes  sha256 {sha256}")
     call = (

@@ -16,6 +16,7 @@ from keras_resnet.data.evaluation import (
 )
 from keras_resnet.data.pipeline import decoded, info, load
 from keras_resnet.data.sources import get_builder
+from keras_resnet.data.views import evaluation_view, preprocessing_dict
 
 __all__ = [
     "KNOWN_DATASETS",
@@ -23,11 +24,13 @@ __all__ = [
     "DatasetDefaults",
     "decoded",
     "defaults_for",
+    "evaluation_view",
     "from_directory",
     "fully_convolutional",
     "get_builder",
     "info",
     "load",
     "multiscale_predict",
+    "preprocessing_dict",
     "ten_crop",
 ]

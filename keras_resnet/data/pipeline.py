@@ -9,6 +9,7 @@ from keras_resnet.data import transforms
 from keras_resnet.data.catalog import CIFAR_STYLE, DatasetDefaults, defaults_for
 from keras_resnet.data.mean import training_pixel_mean
 from keras_resnet.data.sources import check_name, get_builder
+from keras_resnet.data.views import evaluation_view
 
 AUTOTUNE = tf.data.AUTOTUNE
 
@@ -131,10 +132,12 @@ def load(
             split when it is cached in memory (every epoch a uniform permutation, as the
             paper's data layer), else 10,000.
         download: Let TFDS download a dataset that is neither prepared nor on disk.
-        preprocessing: A pretrained checkpoint's evaluation preprocessing (keys ``mean``,
-            ``std``, ``crop_pct``, ``interpolation``, ``input_size``, as the zoo registry
-            and timm's configs give them), used instead of the paper's when evaluating
-            ImageNet-style data (``training=False``).
+        preprocessing: A pretrained checkpoint's evaluation preprocessing, used instead of
+            the paper's when evaluating ImageNet-style data (``training=False``): a model
+            that carries its checkpoint (``preprocessing=model``), a ``Checkpoint`` or
+            ``Preprocessing``, or a dict with keys ``mean``, ``std``, ``crop_pct``,
+            ``interpolation``, ``input_size`` (as ``weights_info(name)["preprocessing"]``
+            and timm's configs give them).
 
     Example:
         >>> ds = load("fashion_mnist", "test", batch_size=4)  # doctest: +SKIP
@@ -173,11 +176,7 @@ def load(
 
         ds = tf.data.Dataset.zip(ds, _seeds(seed)).map(augment, num_parallel_calls=AUTOTUNE)
     elif not cifar_style:
-        view = (
-            (lambda image: transforms.checkpoint_eval(image, preprocessing))
-            if preprocessing
-            else (lambda image: transforms.imagenet_eval(image, size=size))
-        )
+        view = evaluation_view(defaults.style, size=size, preprocessing=preprocessing)
         ds = ds.map(lambda image, label: (view(image), label), num_parallel_calls=AUTOTUNE)
     ds = ds.batch(batch_size, drop_remainder=drop_remainder, num_parallel_calls=AUTOTUNE)
     if repeat:

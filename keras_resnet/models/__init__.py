@@ -35,6 +35,7 @@ from keras_resnet.models.imagenet import (
     ResNet152,
 )
 from keras_resnet.models.layers import ZeroPadShortcut
+from keras_resnet.models.model import ResNetModel
 from keras_resnet.models.specs import NetSpec, all_specs, cifar_spec
 
 _CONSTRUCTORS = {**imagenet.CONSTRUCTORS, **cifar.CONSTRUCTORS}
@@ -130,6 +131,7 @@ __all__ = [
     "ResNet110",
     "ResNet152",
     "ResNet1202",
+    "ResNetModel",
     "ZeroPadShortcut",
     "count_flops",
     "default_weights",

@@ -10,6 +10,7 @@ import keras
 from keras_resnet import zoo
 from keras_resnet.models import arguments
 from keras_resnet.models.blocks import basic_block, bottleneck_block, conv_bn
+from keras_resnet.models.model import ResNetModel
 from keras_resnet.models.specs import BASIC, NetSpec
 from keras_resnet.vocabulary import check_choice
 
@@ -144,7 +145,7 @@ def build_model(
         include_top=include_top,
         classes=classes,
     )
-    zoo.check_weights_argument(weights, target=target)
+    resolved = zoo.resolve_weights(weights, target=target)  # once, before building
 
     if input_tensor is None:
         img_input = keras.Input(shape=shape)
@@ -172,5 +173,10 @@ def build_model(
     )
     inputs = keras.utils.get_source_inputs(input_tensor) if input_tensor is not None else img_input
     with recursion_limit(20 * sum(spec.blocks_per_stage) + 1_000):
-        model = keras.Model(inputs, x, name=name or spec.name)
-    return zoo.load_weights(model, weights, target=target)
+        model = ResNetModel(
+            inputs,
+            x,
+            name=name or spec.name,
+            checkpoint=resolved if isinstance(resolved, zoo.Checkpoint) else None,
+        )
+    return zoo.load_weights(model, resolved)

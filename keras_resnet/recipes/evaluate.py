@@ -48,7 +48,7 @@ def evaluate(
     data_dir: str | None = None,
     batch_size: int = 256,
     limit: int | None = None,
-    preprocessing: dict | None = None,
+    preprocessing=None,
 ) -> dict:
     """Top-1 (and top-5) accuracy of a model on ``dataset`` with the paper's test views.
 
@@ -57,8 +57,9 @@ def evaluate(
     averaged; CIFAR-like images are first zero-padded by 4 pixels) or ``"multiscale"`` (the
     fully-convolutional model averaged over shorter sides {224, 256, 384, 480, 640}, scaled
     to the image size for CIFAR-like data). ``limit`` evaluates the first examples only.
-    ``preprocessing`` (a pretrained checkpoint's mean, std, crop_pct, interpolation,
-    input_size) replaces the paper's centre view for ImageNet-like data.
+    For ImageNet-like data the centre view is the checkpoint's own when the model carries a
+    pretrained checkpoint (``model.checkpoint``) or ``preprocessing`` names one (anything
+    ``data.preprocessing_dict`` takes), else the paper's.
 
     Example:
         >>> evaluate("runs/fm20/best.keras", "fashion_mnist")  # doctest: +SKIP
@@ -77,10 +78,8 @@ def evaluate(
 
     all_scores, all_labels = [], []
     if crops == "center":
-        if preprocessing and not cifar_style:
-            ds = ds.map(lambda x, y: (transforms.checkpoint_eval(x, preprocessing), y))
-        elif not cifar_style:
-            ds = ds.map(lambda x, y: (transforms.imagenet_eval(x, size=size), y))
+        view = data.evaluation_view(defaults.style, size=size, preprocessing=preprocessing or model)
+        ds = ds.map(lambda x, y: (view(x), y))
         for images, labels in ds.batch(batch_size).prefetch(tf.data.AUTOTUNE):
             all_scores.append(_scores(model, images))
             all_labels.append(labels.numpy())

@@ -30,46 +30,43 @@ class Prediction:
     error: str | None = None
 
 
-def _preprocessor(
-    model: keras.Model, dataset: str | None, data_dir: str | None, preprocessing: dict | None
-):
-    """A function from a uint8 HWC image to the model's input, and the class names."""
+def _preprocessor(model: keras.Model, dataset: str | None, data_dir: str | None, preprocessing):
+    """A function from a uint8 HWC image to the model's input, and the class names.
+
+    The model's own checkpoint decides unless ``dataset`` or ``preprocessing`` is given: a
+    recipe-trained model names its dataset (its pipeline and class names), a pretrained one
+    its evaluation view (and ImageNet's class names for 1000 outputs).
+    """
     height, _, channels = model.input_shape[1:]
-    imagenet_names = None
-    if model.output_shape[-1] == 1000:
-        imagenet_names = [name for _, name in class_index()]
-    if preprocessing:
-
-        def checkpoint_view(image):
-            x = tf.image.grayscale_to_rgb(image) if image.shape[-1] == 1 else image
-            return transforms.checkpoint_eval(tf.cast(x, tf.float32) / 255.0, preprocessing)
-
-        return checkpoint_view, imagenet_names, 3
+    checkpoint = getattr(model, "checkpoint", None)
+    chosen = data.preprocessing_dict(preprocessing or checkpoint)
+    dataset = dataset or (chosen or {}).get("dataset")
+    names = list(checkpoint.class_names) if checkpoint and checkpoint.class_names else None
+    if names is None and model.output_shape[-1] == 1000 and dataset is None:
+        names = [name for _, name in class_index()]
     if dataset is None:
         size = height or 224
+        if chosen and height:  # the checkpoint's crop and interpolation at the model's size
+            chosen = {**chosen, "input_size": (3, height, height)}
+        view = data.evaluation_view("imagenet", size=size, preprocessing=chosen)
 
-        def imagenet_view(image):
+        def rgb_view(image):
             x = tf.image.grayscale_to_rgb(image) if image.shape[-1] == 1 else image
-            return transforms.imagenet_eval(tf.cast(x, tf.float32) / 255.0, size=size)
+            return view(tf.cast(x, tf.float32) / 255.0)
 
-        return imagenet_view, imagenet_names, 3 if channels in (None, 3) else channels
+        return rgb_view, names, 3 if chosen or channels in (None, 3) else channels
     about = data.info(dataset, data_dir)
-    names = about["class_names"]
-    if about["defaults"].style != CIFAR_STYLE:
-        size = height or about["defaults"].image_size
-        return (
-            lambda image: transforms.imagenet_eval(tf.cast(image, tf.float32) / 255.0, size=size),
-            names,
-            3,
-        )
-    builder = data.get_builder(dataset, data_dir)
-    mean = training_pixel_mean(builder)
-    native = mean.shape[:2]
+    names = names or about["class_names"]
     size = height or about["defaults"].image_size
+    if about["defaults"].style != CIFAR_STYLE:
+        view = data.evaluation_view(about["defaults"].style, size=size)
+        return lambda image: view(tf.cast(image, tf.float32) / 255.0), names, 3
+    mean = training_pixel_mean(data.get_builder(dataset, data_dir))
+    view = data.evaluation_view(CIFAR_STYLE, size=size)
 
-    def cifar_view(image):
-        x = tf.image.resize(tf.cast(image, tf.float32) / 255.0, native)
-        return transforms.pad_to(x - mean, size)
+    def cifar_view(image):  # as data.decoded yields it: native size, mean-subtracted, padded
+        x = tf.image.resize(tf.cast(image, tf.float32) / 255.0, mean.shape[:2])
+        return view(transforms.pad_to(x - mean, size))
 
     return cifar_view, names, mean.shape[-1]
 
@@ -81,15 +78,15 @@ def predict_files(
     dataset: str | None = None,
     data_dir: str | None = None,
     top: int = 5,
-    preprocessing: dict | None = None,
+    preprocessing=None,
 ) -> list[Prediction]:
     """Top-``top`` classes for each image file; unreadable files get an error, not an exception.
 
-    With ``dataset`` the images get that dataset's evaluation preprocessing and class names
-    (e.g. a model trained by ``recipes.train`` on fashion_mnist); without it, the paper's
-    ImageNet view (shorter side 256, centre 224 crop, mean subtraction); with
-    ``preprocessing`` (a zoo entry's, see ``keras_resnet.weights_info``) that checkpoint's own
-    view. A 1000-class model without ``dataset`` gets ImageNet class names.
+    The model's checkpoint (``model.checkpoint``) says how: a model trained by
+    ``recipes.train`` gets its dataset's evaluation preprocessing and class names, a
+    pretrained one its checkpoint's view (1000 outputs: ImageNet's class names). ``dataset``
+    or ``preprocessing`` (anything ``data.preprocessing_dict`` takes) override it; a model
+    without a checkpoint gets the paper's ImageNet view.
 
     Example:
         >>> model = keras_resnet.ResNet20()

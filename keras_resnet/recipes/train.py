@@ -21,6 +21,7 @@ from keras_resnet.recipes.distribute import is_chief, resolve_strategy
 from keras_resnet.recipes.plot import plot_error_curves
 from keras_resnet.recipes.recipe import Recipe
 from keras_resnet.recipes.schedules import PaperSchedule, WarmupUntilError
+from keras_resnet.zoo.checkpoint import Checkpoint, Preprocessing
 
 POLICIES = (None, "float32", "mixed_float16", "mixed_bfloat16")
 
@@ -117,6 +118,35 @@ def compressed(recipe: Recipe, steps: int) -> Recipe:
         steps=steps,
         lr_boundaries=tuple(round(b * factor) for b in recipe.lr_boundaries),
         warmup_steps=round(recipe.warmup_steps * factor),
+    )
+
+
+def trained_checkpoint(recipe: Recipe, about: dict, input_shape) -> Checkpoint:
+    """What a model trained with ``recipe`` carries (``model.checkpoint``, saved in its
+    ``.keras`` files): the dataset whose evaluation pipeline it expects, its class names.
+
+    Example:
+        >>> about = {"classes": 2, "class_names": ["a", "b"]}
+        >>> c = trained_checkpoint(registry.get("fashion_mnist_plain20"), about, (32, 32, 1))
+        >>> c.preprocessing.dataset, c.shortcut, c.class_names
+        ('fashion_mnist', 'none', ('a', 'b'))
+    """
+    spec = models.get_spec(recipe.model)
+    default_shortcut = "A" if spec.family == "cifar" else "B"
+    return Checkpoint(
+        name=recipe.name,
+        arch=spec.name,
+        format="keras_resnet",
+        variant=recipe.model_options.get("variant", "v1.5"),
+        shortcut=recipe.model_options.get("shortcut", default_shortcut)
+        if spec.residual
+        else "none",
+        num_classes=about["classes"],
+        preprocessing=Preprocessing(
+            dataset=recipe.dataset, input_size=(input_shape[-1], *input_shape[:2])
+        ),
+        class_names=tuple(about["class_names"]),
+        origin=f"trained by keras_resnet.recipes.train with recipe {recipe.name!r}",
     )
 
 
@@ -271,6 +301,7 @@ def train(
             kernel_regularizer=regularizer,
             **recipe.model_options,
         )
+        model.checkpoint = trained_checkpoint(recipe, about, model.input_shape[1:])
         schedule = None
         if recipe.plateau:
             learning_rate = recipe.lr_values[0] * lr_scale

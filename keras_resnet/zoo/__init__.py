@@ -3,22 +3,23 @@
 The zoo works on any built model by layer names and never imports ``keras_resnet.models``.
 """
 
+from keras_resnet.zoo.checkpoint import Checkpoint, Preprocessing
 from keras_resnet.zoo.loading import (
     WEIGHT_FILE_SUFFIXES,
     Target,
-    check_weights_argument,
     load_weights,
-    resolve_entry,
+    resolve_weights,
 )
 from keras_resnet.zoo.registry import list_weights, register_weights, weights_info
 
 __all__ = [
     "WEIGHT_FILE_SUFFIXES",
+    "Checkpoint",
+    "Preprocessing",
     "Target",
-    "check_weights_argument",
     "list_weights",
     "load_weights",
     "register_weights",
-    "resolve_entry",
+    "resolve_weights",
     "weights_info",
 ]

@@ -32,8 +32,6 @@ _TORCH_BLOCK = re.compile(r"layer(\d)\.(\d+)\.(conv|bn)(\d)\.(\w+)")
 _TORCH_PROJECTION = re.compile(r"layer(\d)\.(\d+)\.downsample\.([01])\.(\w+)")
 _KERAS_BLOCK = re.compile(r"conv(\d)_block(\d+)_(\d)_(conv|bn)/")
 
-LAYOUTS = ("torchvision", "keras_resnet")
-
 #: Pickle-based checkpoint files: never opened (unpickling can run arbitrary code).
 PICKLE_SUFFIXES = (".bin", ".pth", ".pt", ".pkl", ".ckpt")
 
@@ -162,11 +160,12 @@ def detect_layout(keys) -> str:
     )
 
 
-def read_checkpoint(path: str) -> dict[str, np.ndarray]:
+def read_checkpoint(path: str, *, format: str | None = None) -> dict[str, np.ndarray]:
     """Any checkpoint file the zoo understands, in the Keras layout.
 
-    ``.safetensors`` in torchvision/timm or keras_resnet layout (detected from its names),
-    or a legacy keras.applications ``.h5``.
+    ``.safetensors`` in torchvision/timm or keras_resnet layout, or a legacy
+    keras.applications ``.h5``. ``format`` (a ``Checkpoint.format``: "timm", "keras_resnet"
+    or "keras_applications") says which the file must be; None detects it from the file.
 
     Example:
         >>> read_checkpoint("weights.bin")
@@ -181,7 +180,13 @@ safetensors is the way. Received: weights='weights.bin'
             "keras_resnet never unpickles weight files (they can run arbitrary code); "
             f"safetensors is the way. Received: weights={path!r}"
         )
-    if lower.endswith(".h5") and not lower.endswith(".weights.h5"):
+    legacy_h5 = lower.endswith(".h5") and not lower.endswith(".weights.h5")
+    if format == "keras_applications" or (format is None and legacy_h5):
+        if not legacy_h5:
+            raise ValueError(
+                "A keras_applications checkpoint is a legacy keras.applications `.h5` file. "
+                f"Received: weights={path!r}"
+            )
         return from_keras_applications_h5(path)
     if not lower.endswith(".safetensors"):
         raise ValueError(
@@ -193,7 +198,14 @@ safetensors is the way. Received: weights='weights.bin'
     if not os.path.isfile(path):
         raise FileNotFoundError(f"The `weights` file does not exist. Received: weights={path!r}")
     state = load_file(path)
-    if detect_layout(state) == "torchvision":
+    layout = detect_layout(state)
+    expected = {"timm": "torchvision", "keras_resnet": "keras_resnet"}.get(format, layout)
+    if layout != expected:
+        raise ValueError(
+            f"The checkpoint {path!r} is said to be in the {format!r} format, but its tensor "
+            f"names are in the {layout} layout."
+        )
+    if layout == "torchvision":
         return from_torchvision(state)
     return state
 

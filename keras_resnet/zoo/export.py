@@ -13,8 +13,9 @@ import os
 
 import numpy as np
 
+from keras_resnet.io import sha256_file
 from keras_resnet.version import __version__
-from keras_resnet.zoo import convert, hub
+from keras_resnet.zoo import cache, convert
 
 CARD = """---
 library_name: keras_resnet
@@ -69,7 +70,7 @@ def export(
     os.makedirs(out_dir, exist_ok=True)
     weights_path = os.path.join(out_dir, "model.safetensors")
     head = state.get("predictions/bias")
-    hub.save_state(
+    cache.save_state(
         state,
         weights_path,
         {"source": source, "converter_version": str(convert.CONVERTER_VERSION)},
@@ -82,7 +83,7 @@ def export(
         "variant": variant,
         "shortcut": shortcut,
         "num_classes": None if head is None else int(head.shape[0]),
-        "sha256": hub.sha256_file(weights_path),
+        "sha256": sha256_file(weights_path),
         "preprocessing": preprocessing or {},
         "metrics": metrics or {},
         "license": license,
@@ -121,7 +122,7 @@ def check_folder(folder: str) -> dict:
     weights_path = os.path.join(folder, config.get("filename", "model.safetensors"))
     if not os.path.isfile(weights_path):
         raise FileNotFoundError(f"{folder!r} has no {config.get('filename')!r}.")
-    actual = hub.sha256_file(weights_path)
+    actual = sha256_file(weights_path)
     if actual != config.get("sha256"):
         raise ValueError(
             f"The sha256 of {weights_path!r} is {actual}, but config.json says "

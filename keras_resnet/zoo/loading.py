@@ -1,8 +1,9 @@
 """Put weights into a built model: None, a local file, a zoo name or an ``hf://`` repo.
 
-``check_weights_argument`` runs before the model is built and before any download, so a
-mistake (weights for another depth, variant or shortcut; a pickle) costs nothing;
-``load_weights`` then fills the built model.
+``resolve_weights`` decides once what ``weights=`` means (None, a local file or a
+``Checkpoint``) before the model is built and before any download, so a mistake (weights
+for another depth, variant or shortcut; a pickle) costs nothing; ``load_weights`` then
+fills the built model.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import os
 import keras
 
 from keras_resnet.zoo import convert, registry
+from keras_resnet.zoo.checkpoint import Checkpoint
 
 #: Local files that ``weights=`` accepts.
 WEIGHT_FILE_SUFFIXES = (".weights.h5", ".keras", ".safetensors", ".h5")
@@ -56,17 +58,20 @@ def _is_legacy_h5(path: str) -> bool:
     return path.lower().endswith(".h5") and not path.lower().endswith(".weights.h5")
 
 
-def check_weights_argument(weights, *, target: Target) -> None:
-    """Validate ``weights=`` for a model described by ``target``, before building it.
+def resolve_weights(weights, *, target: Target) -> str | Checkpoint | None:
+    """What ``weights=`` means for a model described by ``target``, decided once, before the
+    model is built and before any weights are downloaded: None, the path of a local file, or
+    a ``Checkpoint`` that fits ``target``.
 
     Accepts None, ``"imagenet"``, a tag (``"a1_in1k"``), a full checkpoint name
-    (``"resnet50.a1_in1k"``), ``"hf://owner/repo[@revision]"`` or an existing
-    ``.weights.h5`` / ``.keras`` / ``.safetensors`` / legacy keras.applications ``.h5``
-    file. Pickles are refused.
+    (``"resnet50.a1_in1k"``), ``"hf://owner/repo[@revision]"`` (its config.json is read) or an
+    existing ``.weights.h5`` / ``.keras`` / ``.safetensors`` / legacy keras.applications
+    ``.h5`` file. Pickles are refused.
 
     Example:
-        >>> check_weights_argument("imagenet", target=Target("resnet50", variant="v1.5"))
-        >>> check_weights_argument("imagenet", target=Target("resnet50", variant="v1"))
+        >>> resolve_weights("imagenet", target=Target("resnet50", variant="v1.5")).name
+        'resnet50.tv_in1k'
+        >>> resolve_weights("imagenet", target=Target("resnet50", variant="v1"))
         Traceback (most recent call last):
         ...
         ValueError: The checkpoint 'resnet50.tv_in1k' is variant 'v1.5' (every ImageNet \
@@ -75,8 +80,11 @@ with variant='v1'. Pass `variant='v1.5'` (keras.applications' Caffe-converted `.
 load into variant='v1').
     """
     if weights is None:
-        return
-    if not isinstance(weights, (str, os.PathLike)):
+        return None
+    if isinstance(weights, Checkpoint):
+        weights.check_fits(target)
+        return weights
+    if not isinstance(weights, str | os.PathLike):
         raise ValueError(
             "The `weights` argument should be either `None` (random initialization), "
             "'imagenet' (pre-training on ImageNet), a checkpoint name or tag, "
@@ -86,11 +94,19 @@ load into variant='v1').
     path = os.fspath(weights)
     if path.startswith("hf://"):
         registry.parse_hf_url(path)
-        return
-    if not _is_local_path(path):
-        entry = registry.resolve(path, arch=target.arch)
-        _check_entry(entry, target)
-        return
+        from keras_resnet.zoo import hub  # the Hub client loads on the first download
+
+        checkpoint = hub.checkpoint_from_hf(path)
+    elif not _is_local_path(path):
+        checkpoint = registry.resolve(path, arch=target.arch)
+    else:
+        _check_local_file(path, target)
+        return path
+    checkpoint.check_fits(target)
+    return checkpoint
+
+
+def _check_local_file(path: str, target: Target) -> None:
     if path.lower().endswith(convert.PICKLE_SUFFIXES):
         raise ValueError(
             "keras_resnet never unpickles weight files (they can run arbitrary code); "
@@ -114,63 +130,27 @@ load into variant='v1').
         )
 
 
-def _check_entry(entry: dict, target: Target) -> None:
-    registry.check_compatible(
-        entry,
-        arch=target.arch,
-        variant=target.variant,
-        shortcut=target.shortcut,
-        include_top=target.include_top,
-        classes=target.classes,
-    )
+def load_weights(model: keras.Model, weights: str | Checkpoint | None) -> keras.Model:
+    """Fill ``model`` with what ``resolve_weights`` returned, and return it.
 
-
-def resolve_entry(weights: str, *, target: Target) -> dict | None:
-    """The registry entry (or ``hf://`` description) ``weights`` means; None for files.
-
-    Example:
-        >>> resolve_entry("imagenet", target=Target("resnet18"))["name"]
-        'resnet18.tv_in1k'
-    """
-    if weights is None:
-        return None
-    weights = os.fspath(weights)
-    if weights.startswith("hf://"):
-        from keras_resnet.zoo import hub  # the Hub client loads on the first download
-
-        entry = hub.hf_entry(weights)
-    elif _is_local_path(weights):
-        return None
-    else:
-        entry = registry.resolve(weights, arch=target.arch)
-    _check_entry(entry, target)
-    return entry
-
-
-def load_weights(model: keras.Model, weights, *, target: Target) -> keras.Model:
-    """Fill ``model`` with ``weights`` (see ``check_weights_argument``) and return it.
-
-    Zoo names and ``hf://`` repos download once (verified, converted, cached under
-    ``$KERAS_HOME``); ``.safetensors`` and legacy ``.h5`` files are converted by layer name;
-    ``.weights.h5`` / ``.keras`` files load with ``model.load_weights``.
+    A ``Checkpoint`` downloads once (verified, converted, cached under ``$KERAS_HOME``);
+    ``.safetensors`` and legacy ``.h5`` files are converted by layer name; ``.weights.h5`` /
+    ``.keras`` files load with ``model.load_weights``.
 
     Example:
         >>> model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
-        >>> load_weights(model, None, target=Target("dense")) is model
+        >>> load_weights(model, None) is model
         True
     """
-    check_weights_argument(weights, target=target)
     if weights is None:
         return model
-    path = os.fspath(weights)
-    entry = resolve_entry(path, target=target)
-    if entry is not None:
-        from keras_resnet.zoo import hub
+    if isinstance(weights, Checkpoint):
+        from keras_resnet.zoo import cache  # the Hub client loads on the first download
 
-        state = hub.load_state(hub.converted_weights(entry))
-        convert.assign(model, state, source=f"The checkpoint {entry['name']!r}")
-    elif path.lower().endswith(_KERAS_SUFFIXES):
-        model.load_weights(path)
+        state = cache.load_state(cache.converted_weights(weights))
+        convert.assign(model, state, source=f"The checkpoint {weights.name!r}")
+    elif weights.lower().endswith(_KERAS_SUFFIXES):
+        model.load_weights(weights)
     else:
-        convert.assign(model, convert.read_checkpoint(path), source=f"The file {path!r}")
+        convert.assign(model, convert.read_checkpoint(weights), source=f"The file {weights!r}")
     return model

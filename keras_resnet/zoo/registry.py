@@ -1,23 +1,22 @@
 """The zoo's checkpoints as data: ``list_weights``, ``weights_info``, ``register_weights``.
 
 Every checkpoint is a ``registry.json`` entry with its Hub location, pins, format, variant,
-preprocessing, reported metrics, license and origin (timm's ``pretrained_cfg`` idea).
-``resolve`` turns what a user passes as ``weights=`` (``"imagenet"``, a tag, a full name)
-into one entry and refuses weights the model cannot take before anything is downloaded.
+preprocessing, reported metrics, license and origin (timm's ``pretrained_cfg`` idea), read
+into a typed ``Checkpoint``. ``resolve`` turns what a user passes as ``weights=``
+(``"imagenet"``, a tag, a full name) into one ``Checkpoint``.
 """
 
 from __future__ import annotations
 
-import copy
 import functools
 import json
 import re
 from importlib import resources
 
 from keras_resnet.errors import unknown_name
-from keras_resnet.vocabulary import SHORTCUTS, VARIANTS, check_choice
+from keras_resnet.vocabulary import check_choice
+from keras_resnet.zoo.checkpoint import FORMATS, Checkpoint
 
-FORMATS = ("timm", "keras_resnet", "keras_applications")
 COMMIT_PATTERN = re.compile(r"[0-9a-f]{40}")
 SHA256_PATTERN = re.compile(r"[0-9a-f]{64}")
 _NAME = re.compile(r"[a-z][a-z0-9]*\.[A-Za-z0-9_\-]+")
@@ -25,16 +24,24 @@ _HF_URL = re.compile(r"hf://([\w.\-]+/[\w.\-]+)(?:@([\w.\-/]+))?")
 
 
 @functools.cache
-def _shipped() -> dict:
+def _shipped_json() -> dict:
     text = resources.files("keras_resnet.zoo").joinpath("registry.json").read_text()
     return json.loads(text)
 
 
-_USER_ENTRIES: dict[str, dict] = {}
+@functools.cache
+def _shipped() -> dict[str, Checkpoint]:
+    return {
+        name: Checkpoint.from_registry(name, entry)
+        for name, entry in _shipped_json()["weights"].items()
+    }
 
 
-def _entries() -> dict[str, dict]:
-    return {**_shipped()["weights"], **_USER_ENTRIES}
+_USER_ENTRIES: dict[str, Checkpoint] = {}
+
+
+def _entries() -> dict[str, Checkpoint]:
+    return {**_shipped(), **_USER_ENTRIES}
 
 
 def default_tag() -> str:
@@ -44,7 +51,7 @@ def default_tag() -> str:
         >>> default_tag()
         'tv_in1k'
     """
-    return _shipped()["default_tag"]
+    return _shipped_json()["default_tag"]
 
 
 def list_weights(arch: str | None = None) -> list[str]:
@@ -56,27 +63,37 @@ def list_weights(arch: str | None = None) -> list[str]:
     """
     names = sorted(_entries())
     if arch is not None:
-        names = [n for n in names if _entries()[n]["arch"] == str(arch).lower()]
+        names = [n for n in names if _entries()[n].arch == str(arch).lower()]
     return names
 
 
-def weights_info(name: str) -> dict:
-    """Everything the registry knows about checkpoint ``name`` (a copy, safe to modify).
+def get(name: str) -> Checkpoint:
+    """The ``Checkpoint`` called ``name`` (``"resnet50.tv_in1k"``).
 
-    Keys include ``name``, ``arch``, ``tag``, ``repo_id``, ``filename``, ``revision``,
-    ``sha256`` (None when not pinned), ``format``, ``variant``, ``shortcut``,
-    ``num_classes``, ``preprocessing``, ``test_input_size``, ``metrics`` (with ``"top1"``),
-    ``license``, ``origin``.
+    Example:
+        >>> get("resnet50.tv_in1k").preprocessing.interpolation
+        'bilinear'
+    """
+    entries = _entries()
+    if name not in entries:
+        raise unknown_name("checkpoint name", "name", name, sorted(entries))
+    return entries[name]
+
+
+def weights_info(name: str) -> dict:
+    """Everything the registry knows about checkpoint ``name``, as a new dict.
+
+    Keys: ``name``, ``arch``, ``tag``, ``repo_id``, ``filename``, ``revision``, ``sha256``
+    (None when not pinned), ``pin_note``, ``format``, ``variant``, ``shortcut``,
+    ``num_classes``, ``preprocessing``, ``class_names``, ``metrics`` (with ``"top1"``),
+    ``license``, ``origin``, ``reference`` (``Checkpoint.to_dict``).
 
     Example:
         >>> info = weights_info("resnet50.tv_in1k")
         >>> info["repo_id"], info["metrics"]["top1"]
         ('timm/resnet50.tv_in1k', 76.16)
     """
-    entries = _entries()
-    if name not in entries:
-        raise unknown_name("checkpoint name", "name", name, sorted(entries))
-    return {"name": name, **copy.deepcopy(entries[name])}
+    return get(name).to_dict()
 
 
 def register_weights(
@@ -95,7 +112,7 @@ def register_weights(
     ``name`` is ``"<arch>.<tag>"`` (``"resnet50.my_in1k"``); ``revision`` a 40-hex commit and
     ``sha256`` the file's 64-hex digest, so what loads is exactly what was registered.
     ``metadata`` may set ``shortcut`` ("B"), ``num_classes`` (1000), ``preprocessing``,
-    ``metrics``, ``license``, ``origin``.
+    ``class_names``, ``metrics``, ``license``, ``origin``, ``reference``.
 
     Example:
         >>> entry = register_weights(
@@ -109,7 +126,7 @@ def register_weights(
             "The `name` argument should look like '<arch>.<tag>' (e.g. 'resnet50.my_in1k'). "
             f"Received: name={name!r}"
         )
-    if name in _shipped()["weights"]:
+    if name in _shipped():
         raise ValueError(f"The `name` {name!r} is a shipped checkpoint; choose another name.")
     if not isinstance(repo_id, str) or repo_id.count("/") != 1:
         raise ValueError(
@@ -126,36 +143,18 @@ def register_weights(
             f"Received: sha256={sha256!r}"
         )
     check_choice("format", format, FORMATS)
-    check_choice("variant", variant, VARIANTS)
-    unknown = set(metadata) - {
-        "shortcut",
-        "num_classes",
-        "preprocessing",
-        "metrics",
-        "license",
-        "origin",
-        "reference",
-    }
+    allowed = {"shortcut", "num_classes", "preprocessing", "class_names", "metrics",
+               "license", "origin", "reference"}  # fmt: skip
+    unknown = set(metadata) - allowed
     if unknown:
-        raise ValueError(f"register_weights() got unknown keyword arguments: {sorted(unknown)}")
-    entry = {
-        "arch": name.split(".")[0],
-        "tag": name.split(".", 1)[1],
-        "repo_id": repo_id,
-        "filename": filename,
-        "revision": revision,
-        "sha256": sha256,
-        "format": format,
-        "variant": variant,
-        "shortcut": metadata.get("shortcut", "B"),
-        "num_classes": metadata.get("num_classes", 1000),
-        "preprocessing": metadata.get("preprocessing", {}),
-        "metrics": metadata.get("metrics", {"top1": None}),
-        "license": metadata.get("license"),
-        "origin": metadata.get("origin", "registered by the user"),
-    }
-    check_choice("shortcut", entry["shortcut"], SHORTCUTS)
-    _USER_ENTRIES[name] = entry
+        raise ValueError(
+            f"register_weights() got unknown keyword arguments {sorted(unknown)}; it takes "
+            f"{sorted(allowed)}"
+        )
+    _USER_ENTRIES[name] = Checkpoint.from_registration(
+        name, repo_id=repo_id, filename=filename, revision=revision, sha256=sha256,
+        format=format, variant=variant, **metadata,
+    )  # fmt: skip
     return weights_info(name)
 
 
@@ -166,25 +165,25 @@ def is_pretrained_name(weights: str) -> bool:
         >>> is_pretrained_name("imagenet"), is_pretrained_name("resnet50.a1_in1k")
         (True, True)
     """
-    tags = {e["tag"] for e in _entries().values()}
+    tags = {c.tag for c in _entries().values()}
     return weights == "imagenet" or weights in tags or weights in _entries()
 
 
-def resolve(weights: str, *, arch: str) -> dict:
-    """The entry ``weights`` (``"imagenet"``, a tag or a full name) means for model ``arch``.
+def resolve(weights: str, *, arch: str) -> Checkpoint:
+    """The checkpoint ``weights`` (``"imagenet"``, a tag or a full name) means for model ``arch``.
 
     Raises a ValueError naming what was asked and what ``arch`` can take when there is no
     such checkpoint, or it belongs to another architecture.
 
     Example:
-        >>> resolve("imagenet", arch="resnet101")["name"]
+        >>> resolve("imagenet", arch="resnet101").name
         'resnet101.tv_in1k'
-        >>> resolve("a1_in1k", arch="resnet18")["repo_id"]
+        >>> resolve("a1_in1k", arch="resnet18").repo_id
         'timm/resnet18.a1_in1k'
     """
     available = list_weights(arch)
     if not available:
-        archs = sorted({e["arch"] for e in _entries().values()})
+        archs = sorted({c.arch for c in _entries().values()})
         raise ValueError(
             f"There are no pretrained weights for {arch}: the zoo holds ImageNet checkpoints "
             f"for {archs} (residual nets with shortcut B). CIFAR networks and plain networks "
@@ -192,12 +191,12 @@ def resolve(weights: str, *, arch: str) -> dict:
             f"file. Received: weights={weights!r}"
         )
     if weights in _entries():
-        if _entries()[weights]["arch"] != arch:
+        if _entries()[weights].arch != arch:
             raise ValueError(
-                f"The checkpoint {weights!r} holds weights for {_entries()[weights]['arch']}, "
+                f"The checkpoint {weights!r} holds weights for {_entries()[weights].arch}, "
                 f"not {arch}. Checkpoints for {arch}: {available}. Received: weights={weights!r}"
             )
-        return weights_info(weights)
+        return _entries()[weights]
     tag = default_tag() if weights == "imagenet" else weights
     name = f"{arch}.{tag}"
     if name not in _entries():
@@ -209,52 +208,7 @@ def resolve(weights: str, *, arch: str) -> dict:
             [*tags, *available],
             extra=", 'hf://owner/repo[@revision]', or the path of a weights file",
         )
-    return weights_info(name)
-
-
-def check_compatible(entry: dict, *, arch: str, variant, shortcut, include_top, classes) -> None:
-    """Refuse a checkpoint whose layout differs from the model's, before any download.
-
-    ``variant`` is None for basic-block nets (ResNet-18/34), where it changes nothing.
-
-    Example:
-        >>> entry = weights_info("resnet50.tv_in1k")
-        >>> check_compatible(entry, arch="resnet50", variant="v1.5", shortcut="B",
-        ...                  include_top=True, classes=1000)
-    """
-    name = entry.get("name", entry["repo_id"])
-    if entry["arch"] != arch:
-        raise ValueError(
-            f"The checkpoint {name!r} holds weights for {entry['arch']}, not {arch}. "
-            f"Build {entry['arch']} instead, or pick weights from {list_weights(arch) or 'none'}."
-        )
-    if variant is not None and entry["variant"] != variant:
-        hint = (
-            "every ImageNet checkpoint on the Hub is v1.5 (torchvision's stride on the 3x3)"
-            if entry["variant"] == "v1.5"
-            else "this checkpoint puts the stride on the first 1x1, as the paper"
-        )
-        v1_hint = (
-            " (keras.applications' Caffe-converted `.h5` weights load into variant='v1')"
-            if variant == "v1"
-            else ""
-        )
-        raise ValueError(
-            f"The checkpoint {name!r} is variant {entry['variant']!r} ({hint}), but the model "
-            f"was built with variant={variant!r}. Pass `variant={entry['variant']!r}`{v1_hint}."
-        )
-    if shortcut != entry.get("shortcut", "B"):
-        raise ValueError(
-            f"The checkpoint {name!r} was trained with shortcut {entry.get('shortcut', 'B')!r} "
-            f"(projections where dimensions grow), but the model was built with "
-            f"shortcut={shortcut!r}: its layers would not match. Pass "
-            f"`shortcut={entry.get('shortcut', 'B')!r}` or `weights=None`."
-        )
-    if include_top and classes != entry["num_classes"]:
-        raise ValueError(
-            f"If using `weights={name!r}` with `include_top=True`, `classes` should be "
-            f"{entry['num_classes']}. Received: classes={classes}"
-        )
+    return _entries()[name]
 
 
 def parse_hf_url(weights: str) -> tuple[str, str | None]:

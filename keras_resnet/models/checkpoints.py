@@ -1,26 +1,30 @@
 """Checkpoint conversions that need both the zoo and the models (the zoo alone never
-imports ``keras_resnet.models``): used by ``keras-resnet weights convert`` and
-``weights/convert.py``.
+imports ``keras_resnet.models``, so this lives on the models' side): used by
+``keras-resnet weights convert`` and ``weights/convert.py``.
 """
 
 from __future__ import annotations
 
 import os
 
-from keras_resnet.models import get_model
+from keras_resnet.io import sha256_file
 from keras_resnet.models.specs import residual_spec_for
-from keras_resnet.zoo import convert, export, hub
+from keras_resnet.zoo import cache, convert, export
+from keras_resnet.zoo.checkpoint import Checkpoint
 
 
-def convert_checkpoint(src: str, dst: str, *, entry: dict | None = None, variant=None) -> str:
+def convert_checkpoint(
+    src: str, dst: str, *, checkpoint: Checkpoint | None = None, variant=None
+) -> str:
     """Convert checkpoint ``src`` into ``dst``; returns the architecture it holds.
 
     ``src``: ``.safetensors`` (torchvision/timm or keras_resnet layout) or a legacy
     keras.applications ``.h5``. ``dst``: ``.safetensors`` (keras_resnet layout),
     ``.weights.h5`` / ``.keras`` (a built model), or a folder (weights, ``config.json`` and a
     model card: what ``weights/publish.py`` uploads). The weights are always loaded into the
-    matching model first, so a checkpoint that does not fit is refused. ``entry`` (a registry
-    entry) adds its preprocessing, metrics, license and origin to a folder's card.
+    matching model first, so a checkpoint that does not fit is refused. ``checkpoint`` (a
+    registry ``Checkpoint``) adds its preprocessing, metrics, license and origin to a
+    folder's card.
 
     Example:
         >>> convert_checkpoint("model.pth", "out.safetensors")
@@ -29,10 +33,12 @@ def convert_checkpoint(src: str, dst: str, *, entry: dict | None = None, variant
         ValueError: keras_resnet never unpickles weight files (they can run arbitrary code); \
 safetensors is the way. Received: weights='model.pth'
     """
-    entry = entry or {}
-    state = convert.read_checkpoint(src)
+    from keras_resnet.models import get_model
+
+    state = convert.read_checkpoint(src, format=checkpoint.format if checkpoint else None)
     legacy = src.lower().endswith(".h5")
-    variant = variant or entry.get("variant") or ("v1" if legacy else "v1.5")
+    variant = variant or (checkpoint.variant if checkpoint else None)
+    variant = variant or ("v1" if legacy else "v1.5")
     about = convert.describe(state)
     spec = residual_spec_for(about["block"], about["blocks_per_stage"], about["stem_kernel"])
     model = get_model(
@@ -45,29 +51,30 @@ safetensors is the way. Received: weights='model.pth'
     )
     convert.assign(model, state, source=f"The file {src!r}")
     source = (
-        f"{entry['repo_id']}@{entry['revision']}/{entry['filename']}"
-        if entry.get("repo_id")
+        f"{checkpoint.repo_id}@{checkpoint.revision}/{checkpoint.filename}"
+        if checkpoint and checkpoint.repo_id
         else os.path.basename(src)
     )
     lower = dst.lower()
     if lower.endswith(".safetensors"):
-        hub.save_state(state, dst, {"source": source, "arch": spec.name, "variant": variant})
+        cache.save_state(state, dst, {"source": source, "arch": spec.name, "variant": variant})
     elif lower.endswith(".weights.h5"):
         model.save_weights(dst)
     elif lower.endswith(".keras"):
         model.save(dst)
     else:
+        default_shortcut = "B" if spec.family == "imagenet" else "A"
         export.export(
             state,
             dst,
             arch=spec.name,
             variant=variant,
-            shortcut=entry.get("shortcut", "B" if spec.family == "imagenet" else "A"),
+            shortcut=checkpoint.shortcut if checkpoint else default_shortcut,
             source=source,
-            source_sha256=hub.sha256_file(src),
-            preprocessing=entry.get("preprocessing"),
-            license=entry.get("license"),
-            metrics=entry.get("metrics"),
-            origin=entry.get("origin"),
+            source_sha256=sha256_file(src),
+            preprocessing=checkpoint.preprocessing.to_dict() if checkpoint else None,
+            license=checkpoint.license if checkpoint else None,
+            metrics=dict(checkpoint.metrics) if checkpoint else None,
+            origin=checkpoint.origin if checkpoint else None,
         )
     return spec.name

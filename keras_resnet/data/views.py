@@ -1,0 +1,62 @@
+"""The one place that decides how an evaluation image becomes a model's input.
+
+``data.load`` (evaluation), ``recipes.evaluate`` and ``recipes.predict_files`` all call
+``evaluation_view``: CIFAR-like data keeps its padded, mean-subtracted image; ImageNet-like
+data gets the checkpoint's own view when the model carries a pretrained checkpoint (or one
+is given), else the paper's (shorter side 256, centre crop, mean subtraction).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+from keras_resnet.data import transforms
+from keras_resnet.data.catalog import CIFAR_STYLE
+
+
+def preprocessing_dict(preprocessing) -> dict | None:
+    """The preprocessing fields of whatever names them: None, a dict (timm's keys), a
+    ``Preprocessing``, a ``Checkpoint``, or a model that carries one (``model.checkpoint``).
+
+    Example:
+        >>> preprocessing_dict({"crop_pct": 0.95})
+        {'crop_pct': 0.95}
+        >>> preprocessing_dict(keras_resnet.ResNet20()) is None  # random weights: none
+        True
+    """
+    if preprocessing is not None and hasattr(preprocessing, "layers"):  # a keras.Model
+        preprocessing = getattr(preprocessing, "checkpoint", None)
+    if preprocessing is not None and hasattr(preprocessing, "preprocessing"):  # a Checkpoint
+        preprocessing = preprocessing.preprocessing
+    if preprocessing is not None and hasattr(preprocessing, "to_dict"):  # a Preprocessing
+        preprocessing = preprocessing.to_dict()
+    if preprocessing is None:
+        return None
+    if not isinstance(preprocessing, Mapping):
+        raise ValueError(
+            "The `preprocessing` argument should be None, a dict of mean/std/crop_pct/"
+            "interpolation/input_size, a keras_resnet Preprocessing or Checkpoint, or a model "
+            f"that carries one. Received: preprocessing={preprocessing!r}"
+        )
+    return dict(preprocessing)
+
+
+def evaluation_view(style: str, *, size: int, preprocessing=None) -> Callable:
+    """A function from an image as ``data.decoded`` yields it to the model's input.
+
+    ``style`` is the dataset's (``DatasetDefaults.style``); ``preprocessing`` anything
+    ``preprocessing_dict`` takes. A checkpoint trained by ``keras_resnet.recipes`` names its
+    ``dataset``: its images then get that dataset's own view, as here.
+
+    Example:
+        >>> import tensorflow as tf
+        >>> view = evaluation_view("imagenet", size=224, preprocessing={"crop_pct": 1.0})
+        >>> view(tf.zeros((300, 400, 3))).shape
+        TensorShape([224, 224, 3])
+    """
+    if style == CIFAR_STYLE:
+        return lambda image: image
+    checkpoint_view = preprocessing_dict(preprocessing)
+    if checkpoint_view and "dataset" not in checkpoint_view:
+        return lambda image: transforms.checkpoint_eval(image, checkpoint_view)
+    return lambda image: transforms.imagenet_eval(image, size=size)
