@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 import re
 
 import keras
@@ -37,8 +36,6 @@ from keras_resnet.models.imagenet import (
 from keras_resnet.models.layers import ZeroPadShortcut
 from keras_resnet.models.model import ResNetModel
 from keras_resnet.models.specs import NetSpec, all_specs, cifar_spec
-
-_CONSTRUCTORS = {**imagenet.CONSTRUCTORS, **cifar.CONSTRUCTORS}
 
 
 def list_models() -> list[str]:
@@ -95,20 +92,21 @@ def get_model(name: str, **kwargs) -> keras.Model:
         True
     """
     spec = get_spec(name)
-    constructor = _CONSTRUCTORS.get(spec.name) or cifar.constructor(spec.depth, spec.residual)
-    return constructor(**kwargs)
+    if spec.family == "imagenet":
+        return imagenet.CONSTRUCTORS[spec.name](**kwargs)
+    return cifar.constructor(spec.depth, spec.residual)(**kwargs)
 
 
 def default_weights(name: str) -> str | None:
-    """What ``weights`` the constructor of ``name`` uses when none is given.
+    """What ``weights`` the constructor of ``name`` uses when none is given: "imagenet" for
+    the ImageNet ResNets (the zoo has their checkpoints), None for plain and CIFAR nets.
 
     Example:
-        >>> default_weights("resnet50"), default_weights("resnet20")
-        ('imagenet', None)
+        >>> default_weights("resnet50"), default_weights("resnet20"), default_weights("plain34")
+        ('imagenet', None, None)
     """
     spec = get_spec(name)
-    constructor = _CONSTRUCTORS.get(spec.name) or cifar.constructor(spec.depth, spec.residual)
-    return inspect.signature(constructor).parameters["weights"].default
+    return "imagenet" if spec.family == "imagenet" and spec.residual else None
 
 
 __all__ = [

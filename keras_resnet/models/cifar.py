@@ -1,42 +1,205 @@
-"""CIFAR-10 networks of section 4.2: ResNet-20...1202 and Plain-20...110 (depth 6n+2)."""
+"""CIFAR-10 networks of section 4.2: ResNet-20...1202 and Plain-20...110 (depth 6n+2),
+written out as keras.applications writes its constructors; ``constructor`` makes one for any
+other depth 6n+2 (``get_model("resnet8")``)."""
 
 from __future__ import annotations
 
-from keras_resnet.models.constructors import make_constructor
+import functools
+import inspect
+
+from keras_resnet.models.builder import build_model
+from keras_resnet.models.constructors import documented
+from keras_resnet.models.model import ResNetModel
 from keras_resnet.models.specs import cifar_spec
 
-_RESNET_OPTIONS = {"shortcut": "A", "zero_init_residual": False, "kernel_regularizer": None}
-_PLAIN_OPTIONS = {"kernel_regularizer": None}
+
+@documented(cifar_spec(20))
+def ResNet20(
+    include_top=True,
+    weights=None,
+    input_tensor=None,
+    input_shape=(32, 32, 3),
+    pooling=None,
+    classes=10,
+    classifier_activation="softmax",
+    name=None,
+    *,
+    shortcut="A",
+    zero_init_residual=False,
+    kernel_regularizer=None,
+) -> ResNetModel:
+    return build_model(cifar_spec(20), **locals())
 
 
-def constructor(depth: int, residual: bool):
-    """A constructor for the CIFAR net of any depth 6n+2 (``get_model("resnet8")`` uses it).
+@documented(cifar_spec(32))
+def ResNet32(
+    include_top=True,
+    weights=None,
+    input_tensor=None,
+    input_shape=(32, 32, 3),
+    pooling=None,
+    classes=10,
+    classifier_activation="softmax",
+    name=None,
+    *,
+    shortcut="A",
+    zero_init_residual=False,
+    kernel_regularizer=None,
+) -> ResNetModel:
+    return build_model(cifar_spec(32), **locals())
 
-    Example:
-        >>> constructor(8, residual=False)().name
-        'plain8'
-    """
-    return make_constructor(
-        cifar_spec(depth, residual=residual),
-        f"{'ResNet' if residual else 'Plain'}{depth}",
-        weights=None,
-        input_shape=(32, 32, 3),
-        classes=10,
-        options=_RESNET_OPTIONS if residual else _PLAIN_OPTIONS,
-    )
+
+@documented(cifar_spec(44))
+def ResNet44(
+    include_top=True,
+    weights=None,
+    input_tensor=None,
+    input_shape=(32, 32, 3),
+    pooling=None,
+    classes=10,
+    classifier_activation="softmax",
+    name=None,
+    *,
+    shortcut="A",
+    zero_init_residual=False,
+    kernel_regularizer=None,
+) -> ResNetModel:
+    return build_model(cifar_spec(44), **locals())
 
 
-ResNet20 = constructor(20, True)
-ResNet32 = constructor(32, True)
-ResNet44 = constructor(44, True)
-ResNet56 = constructor(56, True)
-ResNet110 = constructor(110, True)
-ResNet1202 = constructor(1202, True)
-Plain20 = constructor(20, False)
-Plain32 = constructor(32, False)
-Plain44 = constructor(44, False)
-Plain56 = constructor(56, False)
-Plain110 = constructor(110, False)
+@documented(cifar_spec(56))
+def ResNet56(
+    include_top=True,
+    weights=None,
+    input_tensor=None,
+    input_shape=(32, 32, 3),
+    pooling=None,
+    classes=10,
+    classifier_activation="softmax",
+    name=None,
+    *,
+    shortcut="A",
+    zero_init_residual=False,
+    kernel_regularizer=None,
+) -> ResNetModel:
+    return build_model(cifar_spec(56), **locals())
+
+
+@documented(cifar_spec(110))
+def ResNet110(
+    include_top=True,
+    weights=None,
+    input_tensor=None,
+    input_shape=(32, 32, 3),
+    pooling=None,
+    classes=10,
+    classifier_activation="softmax",
+    name=None,
+    *,
+    shortcut="A",
+    zero_init_residual=False,
+    kernel_regularizer=None,
+) -> ResNetModel:
+    return build_model(cifar_spec(110), **locals())
+
+
+@documented(cifar_spec(1202))
+def ResNet1202(
+    include_top=True,
+    weights=None,
+    input_tensor=None,
+    input_shape=(32, 32, 3),
+    pooling=None,
+    classes=10,
+    classifier_activation="softmax",
+    name=None,
+    *,
+    shortcut="A",
+    zero_init_residual=False,
+    kernel_regularizer=None,
+) -> ResNetModel:
+    return build_model(cifar_spec(1202), **locals())
+
+
+@documented(cifar_spec(20, residual=False))
+def Plain20(
+    include_top=True,
+    weights=None,
+    input_tensor=None,
+    input_shape=(32, 32, 3),
+    pooling=None,
+    classes=10,
+    classifier_activation="softmax",
+    name=None,
+    *,
+    kernel_regularizer=None,
+) -> ResNetModel:
+    return build_model(cifar_spec(20, residual=False), **locals())
+
+
+@documented(cifar_spec(32, residual=False))
+def Plain32(
+    include_top=True,
+    weights=None,
+    input_tensor=None,
+    input_shape=(32, 32, 3),
+    pooling=None,
+    classes=10,
+    classifier_activation="softmax",
+    name=None,
+    *,
+    kernel_regularizer=None,
+) -> ResNetModel:
+    return build_model(cifar_spec(32, residual=False), **locals())
+
+
+@documented(cifar_spec(44, residual=False))
+def Plain44(
+    include_top=True,
+    weights=None,
+    input_tensor=None,
+    input_shape=(32, 32, 3),
+    pooling=None,
+    classes=10,
+    classifier_activation="softmax",
+    name=None,
+    *,
+    kernel_regularizer=None,
+) -> ResNetModel:
+    return build_model(cifar_spec(44, residual=False), **locals())
+
+
+@documented(cifar_spec(56, residual=False))
+def Plain56(
+    include_top=True,
+    weights=None,
+    input_tensor=None,
+    input_shape=(32, 32, 3),
+    pooling=None,
+    classes=10,
+    classifier_activation="softmax",
+    name=None,
+    *,
+    kernel_regularizer=None,
+) -> ResNetModel:
+    return build_model(cifar_spec(56, residual=False), **locals())
+
+
+@documented(cifar_spec(110, residual=False))
+def Plain110(
+    include_top=True,
+    weights=None,
+    input_tensor=None,
+    input_shape=(32, 32, 3),
+    pooling=None,
+    classes=10,
+    classifier_activation="softmax",
+    name=None,
+    *,
+    kernel_regularizer=None,
+) -> ResNetModel:
+    return build_model(cifar_spec(110, residual=False), **locals())
+
 
 CONSTRUCTORS = {
     f.__name__.lower(): f
@@ -45,3 +208,27 @@ CONSTRUCTORS = {
         *(Plain20, Plain32, Plain44, Plain56, Plain110),
     )
 }
+
+
+def constructor(depth: int, residual: bool):
+    """The constructor of the CIFAR net of any depth 6n+2: a written-out one where it exists
+    (``ResNet56``), else one with the same signature for that depth.
+
+    Example:
+        >>> constructor(8, residual=False)().name
+        'plain8'
+    """
+    named = CONSTRUCTORS.get(f"{'resnet' if residual else 'plain'}{depth}")
+    if named is not None:
+        return named
+    template = ResNet20 if residual else Plain20
+    spec = cifar_spec(depth, residual=residual)
+
+    @functools.wraps(template)
+    def build(*args, **kwargs) -> ResNetModel:
+        bound = inspect.signature(template).bind(*args, **kwargs)
+        bound.apply_defaults()
+        return build_model(spec, **bound.arguments)
+
+    build.__name__ = build.__qualname__ = f"{'ResNet' if residual else 'Plain'}{depth}"
+    return documented(spec)(build)

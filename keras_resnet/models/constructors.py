@@ -1,9 +1,9 @@
-"""Make the public constructors (``ResNet50``, ``Plain20``, ...) from the specs.
+"""The docstring every public constructor (``ResNet50``, ``Plain20``, ...) shares.
 
-Every constructor has keras.applications' signature ``(include_top, weights, input_tensor,
-input_shape, pooling, classes, classifier_activation, name)`` plus keyword-only options; the
-signature is a real ``inspect.Signature`` so ``help()``, IDEs and argument errors behave as
-for a hand-written function.
+The constructors are written out in ``imagenet.py`` and ``cifar.py`` with keras.applications'
+signature ``(include_top, weights, input_tensor, input_shape, pooling, classes,
+classifier_activation, name)`` plus keyword-only options; ``documented`` fills their shared
+docstring from the paper's spec.
 """
 
 from __future__ import annotations
@@ -11,12 +11,7 @@ from __future__ import annotations
 import inspect
 import textwrap
 
-import keras
-
-from keras_resnet.models.builder import build_model
 from keras_resnet.models.specs import NetSpec
-
-_P = inspect.Parameter
 
 _ARGS_DOC = """Args:
     include_top: Whether to include the global-average-pool + fully-connected head.
@@ -75,67 +70,55 @@ def _describe(spec: NetSpec) -> str:
     return text
 
 
-def make_constructor(
-    spec: NetSpec, func_name: str, *, weights, input_shape, classes: int, options: dict
-):
-    """Return the public constructor for ``spec`` with the given defaults.
+def documented(spec: NetSpec):
+    """Give a written-out constructor (``def ResNet50(...)``) its docstring for ``spec``.
 
-    ``options`` maps keyword-only option names (variant, shortcut, zero_init_residual,
-    kernel_regularizer) to their defaults.
+    The docstring is shared by every constructor, as keras.applications shares one: it is
+    filled from the spec and from the function's own signature (its ``weights`` and
+    ``input_shape`` defaults and keyword-only options).
 
     Example:
         >>> from keras_resnet.models.specs import cifar_spec
-        >>> f = make_constructor(cifar_spec(20), "ResNet20", weights=None,
-        ...                      input_shape=(32, 32, 3), classes=10,
-        ...                      options={"shortcut": "A"})
-        >>> f().count_params()
-        271098
+        >>> @documented(cifar_spec(8))
+        ... def Tiny(include_top=True, weights=None, input_tensor=None, input_shape=(32, 32, 3),
+        ...          pooling=None, classes=10, classifier_activation="softmax", name=None, *,
+        ...          shortcut="A"):
+        ...     pass
+        >>> Tiny.__doc__.splitlines()[0]
+        'Instantiate resnet8: CIFAR ResNet with 8 layers (section 4.2, depth 6n+2 with n=1): a'
     """
-    positional = [
-        ("include_top", True),
-        ("weights", weights),
-        ("input_tensor", None),
-        ("input_shape", input_shape),
-        ("pooling", None),
-        ("classes", classes),
-        ("classifier_activation", "softmax"),
-        ("name", None),
-    ]
-    parameters = [_P(n, _P.POSITIONAL_OR_KEYWORD, default=d) for n, d in positional]
-    parameters += [_P(n, _P.KEYWORD_ONLY, default=d) for n, d in options.items()]
-    signature = inspect.Signature(parameters, return_annotation=keras.Model)
 
-    def constructor(*args, **kwargs) -> keras.Model:
-        try:
-            bound = signature.bind(*args, **kwargs)
-        except TypeError as error:
-            raise TypeError(f"{func_name}(): {error}") from None
-        bound.apply_defaults()
-        return build_model(spec, **bound.arguments)
-
-    weights_doc = "None (random initialization)"
-    if weights == "imagenet":
-        weights_doc += (
-            ",\n        \"imagenet\" (the zoo's ``tv_in1k`` checkpoint: torchvision's original\n"
-            '        training), a tag (``"a1_in1k"``) or name (``"resnet50.a1_in1k"``, see\n'
-            '        ``keras_resnet.list_weights()``), ``"hf://owner/repo[@revision]"``,'
+    def decorate(function):
+        parameters = inspect.signature(function).parameters
+        weights = parameters["weights"].default
+        input_shape = parameters["input_shape"].default
+        options = [n for n, p in parameters.items() if p.kind is inspect.Parameter.KEYWORD_ONLY]
+        weights_doc = "None (random initialization)"
+        if weights == "imagenet":
+            weights_doc += (
+                ",\n        \"imagenet\" (the zoo's ``tv_in1k`` checkpoint: torchvision's "
+                'original\n        training), a tag (``"a1_in1k"``) or name '
+                '(``"resnet50.a1_in1k"``, see\n        ``keras_resnet.list_weights()``), '
+                '``"hf://owner/repo[@revision]"``,'
+            )
+        default_shape = f"``{input_shape}``" if input_shape else "``(224, 224, 3)``"
+        if not input_shape:
+            default_shape += ",\n        or ``(None, None, 3)`` with ``include_top=False``"
+        example_shape = input_shape or (64, 64, 3)
+        name = function.__name__
+        function.__doc__ = (
+            textwrap.fill(f"Instantiate {spec.name}: {_describe(spec)}", width=92) + "\n\n"
+            'Reference: He, Zhang, Ren, Sun, "Deep Residual Learning for Image Recognition", '
+            "CVPR 2016.\n\n"
+            + _ARGS_DOC.format(weights_doc=weights_doc, default_shape=default_shape, arch=spec.name)
+            + "".join(_OPTION_DOCS[o] for o in options)
+            + "\nReturns:\n    A Functional ``keras_resnet.ResNetModel`` (its ``checkpoint`` says "
+            "where its weights came from).\n\n"
+            "Example:\n"
+            f"    >>> model = keras_resnet.{name}(weights=None, input_shape={example_shape},"
+            " classes=10)\n"
+            "    >>> model.output_shape\n    (None, 10)\n"
         )
-    default_shape = f"``{input_shape}``" if input_shape else "``(224, 224, 3)``"
-    if not input_shape:
-        default_shape += ",\n        or ``(None, None, 3)`` with ``include_top=False``"
-    example_shape = input_shape or (64, 64, 3)
-    constructor.__name__ = constructor.__qualname__ = func_name
-    constructor.__signature__ = signature
-    constructor.__doc__ = (
-        textwrap.fill(f"Instantiate {spec.name}: {_describe(spec)}", width=92) + "\n\n"
-        'Reference: He, Zhang, Ren, Sun, "Deep Residual Learning for Image Recognition", '
-        "CVPR 2016.\n\n"
-        + _ARGS_DOC.format(weights_doc=weights_doc, default_shape=default_shape, arch=spec.name)
-        + "".join(_OPTION_DOCS[o] for o in options)
-        + "\nReturns:\n    A Functional ``keras.Model``.\n\n"
-        "Example:\n"
-        f"    >>> model = keras_resnet.{func_name}(weights=None, input_shape={example_shape},"
-        " classes=10)\n"
-        "    >>> model.output_shape\n    (None, 10)\n"
-    )
-    return constructor
+        return function
+
+    return decorate

@@ -1,37 +1,140 @@
-"""ImageNet networks of Table 1 (ResNet-18...152) and Table 2 (Plain-18/34)."""
+"""ImageNet networks of Table 1 (ResNet-18...152) and Table 2 (Plain-18/34), written out as
+keras.applications writes its constructors; each passes its arguments to ``build_model``."""
 
 from __future__ import annotations
 
-from keras_resnet.models.constructors import make_constructor
+from keras_resnet.models.builder import build_model
+from keras_resnet.models.constructors import documented
+from keras_resnet.models.model import ResNetModel
 from keras_resnet.models.specs import imagenet_spec
 
-_RESNET_OPTIONS = {
-    "variant": "v1.5",
-    "shortcut": "B",
-    "zero_init_residual": False,
-    "kernel_regularizer": None,
-}
-_PLAIN_OPTIONS = {"kernel_regularizer": None}
+
+@documented(imagenet_spec(18))
+def ResNet18(
+    include_top=True,
+    weights="imagenet",
+    input_tensor=None,
+    input_shape=None,
+    pooling=None,
+    classes=1000,
+    classifier_activation="softmax",
+    name=None,
+    *,
+    variant="v1.5",
+    shortcut="B",
+    zero_init_residual=False,
+    kernel_regularizer=None,
+) -> ResNetModel:
+    return build_model(imagenet_spec(18), **locals())
 
 
-def _make(depth: int, residual: bool):
-    return make_constructor(
-        imagenet_spec(depth, residual=residual),
-        f"{'ResNet' if residual else 'Plain'}{depth}",
-        weights="imagenet" if residual else None,
-        input_shape=None,
-        classes=1000,
-        options=_RESNET_OPTIONS if residual else _PLAIN_OPTIONS,
-    )
+@documented(imagenet_spec(34))
+def ResNet34(
+    include_top=True,
+    weights="imagenet",
+    input_tensor=None,
+    input_shape=None,
+    pooling=None,
+    classes=1000,
+    classifier_activation="softmax",
+    name=None,
+    *,
+    variant="v1.5",
+    shortcut="B",
+    zero_init_residual=False,
+    kernel_regularizer=None,
+) -> ResNetModel:
+    return build_model(imagenet_spec(34), **locals())
 
 
-ResNet18 = _make(18, True)
-ResNet34 = _make(34, True)
-ResNet50 = _make(50, True)
-ResNet101 = _make(101, True)
-ResNet152 = _make(152, True)
-Plain18 = _make(18, False)
-Plain34 = _make(34, False)
+@documented(imagenet_spec(50))
+def ResNet50(
+    include_top=True,
+    weights="imagenet",
+    input_tensor=None,
+    input_shape=None,
+    pooling=None,
+    classes=1000,
+    classifier_activation="softmax",
+    name=None,
+    *,
+    variant="v1.5",
+    shortcut="B",
+    zero_init_residual=False,
+    kernel_regularizer=None,
+) -> ResNetModel:
+    return build_model(imagenet_spec(50), **locals())
+
+
+@documented(imagenet_spec(101))
+def ResNet101(
+    include_top=True,
+    weights="imagenet",
+    input_tensor=None,
+    input_shape=None,
+    pooling=None,
+    classes=1000,
+    classifier_activation="softmax",
+    name=None,
+    *,
+    variant="v1.5",
+    shortcut="B",
+    zero_init_residual=False,
+    kernel_regularizer=None,
+) -> ResNetModel:
+    return build_model(imagenet_spec(101), **locals())
+
+
+@documented(imagenet_spec(152))
+def ResNet152(
+    include_top=True,
+    weights="imagenet",
+    input_tensor=None,
+    input_shape=None,
+    pooling=None,
+    classes=1000,
+    classifier_activation="softmax",
+    name=None,
+    *,
+    variant="v1.5",
+    shortcut="B",
+    zero_init_residual=False,
+    kernel_regularizer=None,
+) -> ResNetModel:
+    return build_model(imagenet_spec(152), **locals())
+
+
+@documented(imagenet_spec(18, residual=False))
+def Plain18(
+    include_top=True,
+    weights=None,
+    input_tensor=None,
+    input_shape=None,
+    pooling=None,
+    classes=1000,
+    classifier_activation="softmax",
+    name=None,
+    *,
+    kernel_regularizer=None,
+) -> ResNetModel:
+    return build_model(imagenet_spec(18, residual=False), **locals())
+
+
+@documented(imagenet_spec(34, residual=False))
+def Plain34(
+    include_top=True,
+    weights=None,
+    input_tensor=None,
+    input_shape=None,
+    pooling=None,
+    classes=1000,
+    classifier_activation="softmax",
+    name=None,
+    *,
+    kernel_regularizer=None,
+) -> ResNetModel:
+    return build_model(imagenet_spec(34, residual=False), **locals())
+
 
 CONSTRUCTORS = {
     f.__name__.lower(): f

@@ -274,9 +274,38 @@ def train(
         _claim_output_dir(output_dir, recipe)
     if seed is not None:
         keras.utils.set_random_seed(seed)
+    train_ds, test_ds = _pipelines(recipe, about, global_batch, data_dir, seed, validation_steps)
+    policy = mixed_precision or recipe.mixed_precision
+    with dtype_policy(policy), strategy.scope():
+        model = _build_model(recipe, about, weights)
+        schedule = _compile(
+            model, recipe, about, global_batch / recipe.batch_size if scale_lr else 1.0
+        )
+    if isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):
+        _patch_for_multiworker(model, strategy, next(iter(train_ds)))
+    throughput = Throughput(global_batch)
+    history = model.fit(
+        train_ds,
+        epochs=num_epochs,
+        steps_per_epoch=per_epoch,
+        validation_data=test_ds,
+        callbacks=[
+            *_callbacks(recipe, schedule, work_dir, output_dir if chief else None),
+            throughput,
+            *callbacks,
+        ],
+        shuffle=False,  # the tf.data pipeline shuffles
+        verbose=verbose,
+    )
+    metrics = _final_metrics(model, test_ds, recipe, num_epochs, start, throughput, strategy)
+    metrics["dtype_policy"] = policy or "float32"
+    if chief:
+        _write_outputs(output_dir, recipe, metrics)
+    return TrainResult(model=model, history=history, metrics=metrics, output_dir=output_dir)
 
-    defaults = about["defaults"]
-    channels = about["image_shape"][-1] if defaults.style == data.catalog.CIFAR_STYLE else 3
+
+def _pipelines(recipe, about, global_batch, data_dir, seed, validation_steps):
+    """The repeated, augmented training pipeline and the test pipeline."""
     train_ds = data.load(
         recipe.dataset, "train", batch_size=global_batch, training=True, data_dir=data_dir,
         seed=seed, repeat=True,
@@ -287,55 +316,62 @@ def train(
     if recipe.label_smoothing:
         one_hot = lambda x, y: (x, keras.ops.one_hot(y, about["classes"]))  # noqa: E731
         train_ds, test_ds = train_ds.map(one_hot), test_ds.map(one_hot)
+    return train_ds, test_ds
 
-    lr_scale = global_batch / recipe.batch_size if scale_lr else 1.0
-    with dtype_policy(mixed_precision or recipe.mixed_precision), strategy.scope():
-        regularizer = (
-            keras.regularizers.L2(recipe.weight_decay / 2) if recipe.weight_decay else None
-        )
-        model = models.get_model(
-            recipe.model,
-            weights=weights,
-            input_shape=(defaults.image_size, defaults.image_size, channels),
-            classes=about["classes"],
-            kernel_regularizer=regularizer,
-            **recipe.model_options,
-        )
-        model.checkpoint = trained_checkpoint(recipe, about, model.input_shape[1:])
-        schedule = None
-        if recipe.plateau:
-            learning_rate = recipe.lr_values[0] * lr_scale
-        else:
-            schedule = PaperSchedule(
-                recipe.lr_values, recipe.lr_boundaries, recipe.warmup_lr, recipe.warmup_steps,
-                scale=lr_scale,
-            )  # fmt: skip
-            learning_rate = schedule
-        if recipe.label_smoothing:
-            loss = keras.losses.CategoricalCrossentropy(label_smoothing=recipe.label_smoothing)
-            metrics = [keras.metrics.CategoricalAccuracy(name="accuracy")]
-            top5 = keras.metrics.TopKCategoricalAccuracy(5, name="top5_accuracy")
-        else:
-            loss = keras.losses.SparseCategoricalCrossentropy()
-            metrics = [keras.metrics.SparseCategoricalAccuracy(name="accuracy")]
-            top5 = keras.metrics.SparseTopKCategoricalAccuracy(5, name="top5_accuracy")
-        if about["classes"] > 10:
-            metrics.append(top5)
-        model.compile(
-            optimizer=keras.optimizers.SGD(learning_rate, momentum=recipe.momentum),
-            loss=loss,
-            metrics=metrics,
-        )
 
-    if isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):
-        _patch_for_multiworker(model, strategy, next(iter(train_ds)))
+def _build_model(recipe: Recipe, about: dict, weights) -> keras.Model:
+    """The recipe's network for the dataset's images, with weight decay; it carries the
+    checkpoint a model trained by this recipe is (``trained_checkpoint``)."""
+    defaults = about["defaults"]
+    channels = about["image_shape"][-1] if defaults.style == data.catalog.CIFAR_STYLE else 3
+    regularizer = keras.regularizers.L2(recipe.weight_decay / 2) if recipe.weight_decay else None
+    model = models.get_model(
+        recipe.model,
+        weights=weights,
+        input_shape=(defaults.image_size, defaults.image_size, channels),
+        classes=about["classes"],
+        kernel_regularizer=regularizer,
+        **recipe.model_options,
+    )
+    model.checkpoint = trained_checkpoint(recipe, about, model.input_shape[1:])
+    return model
 
-    throughput = Throughput(global_batch)
-    extra_callbacks = list(callbacks)
+
+def _compile(model: keras.Model, recipe: Recipe, about: dict, lr_scale: float):
+    """SGD with the recipe's schedule (None on a plateau recipe), loss and metrics; returns
+    the schedule."""
+    schedule = None
+    if recipe.plateau:
+        learning_rate = recipe.lr_values[0] * lr_scale
+    else:
+        schedule = PaperSchedule(
+            recipe.lr_values, recipe.lr_boundaries, recipe.warmup_lr, recipe.warmup_steps,
+            scale=lr_scale,
+        )  # fmt: skip
+        learning_rate = schedule
+    if recipe.label_smoothing:
+        loss = keras.losses.CategoricalCrossentropy(label_smoothing=recipe.label_smoothing)
+        metrics = [keras.metrics.CategoricalAccuracy(name="accuracy")]
+        top5 = keras.metrics.TopKCategoricalAccuracy(5, name="top5_accuracy")
+    else:
+        loss = keras.losses.SparseCategoricalCrossentropy()
+        metrics = [keras.metrics.SparseCategoricalAccuracy(name="accuracy")]
+        top5 = keras.metrics.SparseTopKCategoricalAccuracy(5, name="top5_accuracy")
+    if about["classes"] > 10:
+        metrics.append(top5)
+    model.compile(
+        optimizer=keras.optimizers.SGD(learning_rate, momentum=recipe.momentum),
+        loss=loss,
+        metrics=metrics,
+    )
+    return schedule
+
+
+def _callbacks(recipe: Recipe, schedule, work_dir: str, output_dir: str | None) -> list:
+    """Resumption, NaN stop, warm-up end, plateau drops; and the chief's outputs."""
     callbacks = [
         keras.callbacks.BackupAndRestore(os.path.join(work_dir, "backup"), double_checkpoint=True),
         keras.callbacks.TerminateOnNaN(),
-        throughput,
     ]
     if schedule is not None and recipe.warmup_until_error is not None:
         callbacks.append(WarmupUntilError(schedule, recipe.warmup_until_error))
@@ -343,7 +379,7 @@ def train(
         callbacks.append(
             keras.callbacks.ReduceLROnPlateau("val_accuracy", factor=0.1, patience=5, mode="max")
         )
-    if chief:
+    if output_dir is not None:
         callbacks += [
             ResumableCSVLogger(os.path.join(output_dir, "history.csv")),
             keras.callbacks.ModelCheckpoint(os.path.join(output_dir, "last.keras")),
@@ -355,18 +391,13 @@ def train(
             ),
             keras.callbacks.TensorBoard(os.path.join(output_dir, "logs")),
         ]
-    callbacks += extra_callbacks
-    history = model.fit(
-        train_ds,
-        epochs=num_epochs,
-        steps_per_epoch=per_epoch,
-        validation_data=test_ds,
-        callbacks=callbacks,
-        shuffle=False,  # the tf.data pipeline shuffles
-        verbose=verbose,
-    )
+    return callbacks
+
+
+def _final_metrics(model, test_ds, recipe, num_epochs, start, throughput, strategy) -> dict:
+    """Test accuracy and error (top-5 where measured), iterations, time and speed."""
     scores = model.evaluate(test_ds, return_dict=True, verbose=0)
-    metrics_out = {
+    metrics = {
         "recipe": recipe.name,
         "test_accuracy": float(scores["accuracy"]),
         "test_error": 1.0 - float(scores["accuracy"]),
@@ -376,18 +407,20 @@ def train(
         "wall_seconds": time.time() - start,
         "images_per_second": throughput.images_per_second,
         "replicas": strategy.num_replicas_in_sync,
-        "dtype_policy": mixed_precision or recipe.mixed_precision or "float32",
     }
     if "top5_accuracy" in scores:
-        metrics_out["test_top5_accuracy"] = float(scores["top5_accuracy"])
-    if chief:
-        epochs_so_far = read_history(os.path.join(output_dir, "history.csv"))
-        # Every epoch's time, across restarts (wall_seconds is this process's alone).
-        metrics_out["training_seconds"] = sum(epochs_so_far.get("epoch_seconds", []))
-        write_json_atomic(os.path.join(output_dir, "metrics.json"), metrics_out)
-        plot_error_curves(
-            epochs_so_far,
-            os.path.join(output_dir, "error.png"),
-            title=f"{recipe.name}: test error {100 * metrics_out['test_error']:.2f}%",
-        )
-    return TrainResult(model=model, history=history, metrics=metrics_out, output_dir=output_dir)
+        metrics["test_top5_accuracy"] = float(scores["top5_accuracy"])
+    return metrics
+
+
+def _write_outputs(output_dir: str, recipe: Recipe, metrics: dict) -> None:
+    """metrics.json (with every epoch's time across restarts) and error.png."""
+    epochs_so_far = read_history(os.path.join(output_dir, "history.csv"))
+    # Every epoch's time, across restarts (wall_seconds is this process's alone).
+    metrics["training_seconds"] = sum(epochs_so_far.get("epoch_seconds", []))
+    write_json_atomic(os.path.join(output_dir, "metrics.json"), metrics)
+    plot_error_curves(
+        epochs_so_far,
+        os.path.join(output_dir, "error.png"),
+        title=f"{recipe.name}: test error {100 * metrics['test_error']:.2f}%",
+    )

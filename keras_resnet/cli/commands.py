@@ -1,4 +1,5 @@
-"""The ``keras-resnet`` console script.
+"""The ``keras-resnet`` subcommands except ``weights``: models, recipes, train, study,
+evaluate, predict.
 
 Example:
     $ keras-resnet --version
@@ -13,7 +14,7 @@ import sys
 import time
 from collections.abc import Sequence
 
-from keras_resnet import cli_weights
+from keras_resnet.cli import weights as cli_weights
 from keras_resnet.version import __version__
 
 
@@ -345,7 +346,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         return handlers[args.command](args)
     except (ValueError, OSError) as error:
         parser.exit(2, f"keras-resnet {args.command}: error: {error}\n")
-
-
-if __name__ == "__main__":
-    sys.exit(main())
