@@ -190,6 +190,25 @@ def _recipes(args) -> int:
     return 0
 
 
+def _add_run_options(parser: argparse.ArgumentParser, *, steps_help: str) -> None:
+    """The options ``train`` and ``study`` share (``recipes.train``'s quick-check knobs)."""
+    parser.add_argument("--steps", type=int, help=steps_help)
+    parser.add_argument(
+        "--steps-per-epoch", type=int, help="iterations between evaluations and checkpoints"
+    )
+    parser.add_argument("--batch-size", type=int, help="global batch (default: the recipe's)")
+    parser.add_argument("--data-dir", help="tensorflow-datasets data directory")
+    parser.add_argument(
+        "--mixed-precision", choices=["float32", "mixed_float16", "mixed_bfloat16"],
+        help="dtype policy (default: the recipe's; float32 for the shipped recipes)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--validation-steps",
+        type=int,
+        help="evaluate on this many test batches only, for quick checks (default: all)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``keras-resnet``.
 
@@ -222,18 +241,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     train = command("train", "train a recipe; the same command again resumes after a kill")
     train.add_argument("--recipe", required=True, help="recipe name (see `keras-resnet recipes`)")
-    train.add_argument("--steps", type=int, help="total iterations (default: the recipe's)")
+    _add_run_options(train, steps_help="total iterations (default: the recipe's)")
     train.add_argument("--epochs", type=int, help="epochs instead of --steps")
-    train.add_argument(
-        "--steps-per-epoch", type=int, help="iterations between evaluations and checkpoints"
-    )
-    train.add_argument("--batch-size", type=int, help="global batch (default: the recipe's)")
     train.add_argument("--output", help="output directory (default: runs/RECIPE)")
-    train.add_argument("--data-dir", help="tensorflow-datasets data directory")
-    train.add_argument(
-        "--mixed-precision", choices=["float32", "mixed_float16", "mixed_bfloat16"],
-        help="dtype policy (default: the recipe's)",
-    )  # fmt: skip
     train.add_argument(
         "--strategy",
         choices=["mirrored", "multiworker", "tpu"],
@@ -245,11 +255,6 @@ def build_parser() -> argparse.ArgumentParser:
         "--compress-schedule",
         action="store_true",
         help="scale the recipe's LR drops to --steps/--epochs (default: --steps only stops early)",
-    )
-    train.add_argument(
-        "--validation-steps",
-        type=int,
-        help="evaluate on this many test batches only, for quick checks (default: all)",
     )
 
     study = command(
@@ -271,17 +276,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--dataset", default="fashion_mnist", help="fashion_mnist (default) or cifar10"
     )
     study.add_argument("--seed", type=int, default=0, help="seed for every net (default: 0)")
-    study.add_argument(
-        "--mixed-precision", choices=["float32", "mixed_float16", "mixed_bfloat16"],
-        help="dtype policy (default: float32, as the recipes ship)",
-    )  # fmt: skip
-    study.add_argument("--steps", type=int, help="iterations per net instead of --epochs")
-    study.add_argument("--steps-per-epoch", type=int, help="iterations between evaluations")
-    study.add_argument(
-        "--validation-steps", type=int, help="evaluate on this many test batches only"
-    )
-    study.add_argument("--batch-size", type=int, help="global batch (default: the recipe's)")
-    study.add_argument("--data-dir", help="tensorflow-datasets data directory")
+    _add_run_options(study, steps_help="iterations per net instead of --epochs")
 
     evaluate = command("evaluate", "accuracy of a saved model on a dataset")
     evaluate.add_argument("model", help="a .keras file (e.g. runs/RECIPE/best.keras)")

@@ -34,6 +34,7 @@ def cached_pixel_mean(directory: str, compute) -> np.ndarray:
     """Load ``directory/keras_resnet_pixel_mean.npy``, or ``compute()`` it and save it atomically.
 
     Example:
+        >>> import tempfile
         >>> d = tempfile.mkdtemp()
         >>> cached_pixel_mean(d, lambda: np.zeros((2, 2, 1), np.float32)).shape
         (2, 2, 1)
