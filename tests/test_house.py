@@ -71,3 +71,16 @@ def test_one_function_picks_the_evaluation_view():
         source = pathlib.Path(ROOT, "keras_resnet", consumer).read_text(encoding="utf-8")
         assert "evaluation_view(" in source, consumer
         assert "checkpoint_eval(" not in source and "imagenet_eval(" not in source, consumer
+
+
+def test_constructors_are_written_out_for_editors_and_help():
+    import inspect
+
+    import keras_resnet
+
+    for name in ("ResNet50", "Plain20", "ResNet1202"):
+        constructor = getattr(keras_resnet, name)
+        assert f"def {name}(" in inspect.getsource(constructor)
+        parameters = inspect.signature(constructor).parameters
+        assert list(parameters)[:3] == ["include_top", "weights", "input_tensor"]
+        assert constructor.__doc__.startswith("Instantiate ")
