@@ -120,8 +120,14 @@ OFFLINE_UNCACHED = {"model": "resnet18", "weights": "imagenet"}
 def test_download_verify_convert_then_offline_with_no_requests(hub, tmp_path):
     home = tmp_path / "home"
     hub.requests.clear()
-    first, timm_repo = _run([IMAGENET_34, HF_TIMM_34], tmp_path, home, hub=hub)
+    first, timm_repo = _run([{**IMAGENET_34, "save": True}, HF_TIMM_34], tmp_path, home, hub=hub)
     assert first["ok"] and timm_repo["ok"], (first, timm_repo)
+    # The name was resolved once; the model carries its checkpoint, also through a .keras file.
+    assert first["resolves"] == 1 and timm_repo["resolves"] == 0
+    assert first["checkpoint"] == RESNET34
+    assert first["reloaded"] == first["checkpoint"] and first["reload_difference"] < 1e-4
+    assert timm_repo["checkpoint"]["name"] == HF_TIMM_34["weights"]
+    assert timm_repo["checkpoint"]["preprocessing"]["interpolation"] == "bilinear"
     with safe_open(FIXTURE, "np") as handle:
         expected = handle.get_tensor("logits_34")
     assert relative_error(first["logits"], expected) < 1e-4
