@@ -55,7 +55,7 @@ def main() -> None:
     os.environ["KERAS_HOME"] = work  # cache.cache_dir() reads it at call time
 
     checkpoint = registry.get("resnet50.tv_in1k")
-    cache.save_state(
+    cache.store(
         convert.from_torchvision(_torchvision_state(50)), cache.converted_path(checkpoint.sha256)
     )
     model = keras_resnet.ResNet50(weights=None)
@@ -82,7 +82,7 @@ def main() -> None:
     start = time.perf_counter()
     sha256 = sha256_file(source)
     state = convert.read_checkpoint(source)
-    cache.save_state(state, cache.converted_path(sha256))
+    cache.store(state, cache.converted_path(sha256))
     convert.assign(big, cache.load_state(cache.converted_path(sha256)))
     cold = time.perf_counter() - start
     size = os.path.getsize(source) / 2**20

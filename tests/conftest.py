@@ -43,5 +43,5 @@ def warm_cache(tmp_path, monkeypatch):
     state, _ = reference(18)
     keras_state = convert.from_torchvision(state)
     sha256 = registry.weights_info("resnet18.tv_in1k")["sha256"]
-    cache.save_state(keras_state, cache.converted_path(sha256))
+    cache.store(keras_state, cache.converted_path(sha256))
     return keras_state

@@ -140,10 +140,19 @@ def test_download_verify_convert_then_offline_with_no_requests(hub, tmp_path):
     cached = os.listdir(home / "keras" / "keras_resnet" / "weights")
     assert any(name.endswith(f"-c{convert.CONVERTER_VERSION}.safetensors") for name in cached)
 
+    # A flipped byte in the cached conversion: found by its sha256, dropped, and rebuilt
+    # offline from the Hub client's cached (verified) download.
+    [conversion] = [n for n in cached if n.endswith(".safetensors")]
+    path = home / "keras" / "keras_resnet" / "weights" / conversion
+    damaged = bytearray(path.read_bytes())
+    damaged[-100] ^= 0xFF
+    path.write_bytes(bytes(damaged))
     hub.requests.clear()
     second, uncached = _run([IMAGENET_34, OFFLINE_UNCACHED], tmp_path, home, hub=hub, offline=True)
     assert second["ok"], second
     np.testing.assert_array_equal(second["logits"], first["logits"])
+    assert any("broken" in w and "rebuilt" in w for w in second["warnings"]), second["warnings"]
+    assert path.read_bytes() != bytes(damaged)
     assert hub.requests == []
     assert uncached["type"] == "FileNotFoundError"
     for text in ("offline", "timm/resnet18.tv_in1k", "keras-resnet weights download", "weights="):

@@ -1,16 +1,19 @@
 """The converted-weights cache: a checkpoint's file in the Keras layout, converted once and
 kept under ``$KERAS_HOME/keras_resnet/weights``, keyed by the source file's sha256 and
-``CONVERTER_VERSION``. A hit makes no network request at all.
+``CONVERTER_VERSION``, with the converted file's own sha256 beside it (checked on every read:
+well under a second for ResNet-152's 230 MB). A hit makes no network request at all.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import warnings
 
 import numpy as np
 
-from keras_resnet.io import atomic_write, write_text_atomic
+from keras_resnet.io import atomic_write, sha256_file, write_text_atomic
 from keras_resnet.version import __version__
 from keras_resnet.zoo import convert, hub
 from keras_resnet.zoo.checkpoint import Checkpoint
@@ -58,7 +61,7 @@ def converted_path(sha256: str) -> str:
 
 def converted_weights(checkpoint: Checkpoint) -> str:
     """The path of the checkpoint's weights in the Keras layout, downloading and converting
-    once.
+    once; the cached file is checked against the sha256 recorded when it was written.
 
     With the source sha256 known (pinned, or remembered for a pinned revision) and the
     conversion cached, nothing touches the network.
@@ -68,22 +71,107 @@ def converted_weights(checkpoint: Checkpoint) -> str:
         >>> path = converted_weights(registry.get("resnet18.tv_in1k"))  # doctest: +SKIP
     """
     known = _known_sha256(checkpoint)
-    if known and os.path.isfile(converted_path(known)):
+    if known and _verified(converted_path(known)):
         return converted_path(known)
-    source, sha256 = hub.download_verified(checkpoint)
-    target = converted_path(sha256)
-    if not os.path.isfile(target):
-        state = convert.read_checkpoint(source, format=checkpoint.format)
-        metadata = {
-            "source": hub.where(checkpoint),
-            "source_sha256": sha256,
-            "converter_version": str(convert.CONVERTER_VERSION),
-            "keras_resnet_version": __version__,
-        }
-        save_state(state, target, metadata)
-    if not checkpoint.sha256:
-        write_text_atomic(_ref_path(checkpoint), sha256)
+    target, state = _convert(checkpoint)
+    store(state, target, _metadata(checkpoint, target))
     return target
+
+
+def load_converted(checkpoint: Checkpoint) -> dict[str, np.ndarray]:
+    """The checkpoint's weights in the Keras layout: from the verified cache, else downloaded
+    (or taken from the Hub client's cache), verified, converted and cached. A cached file that
+    fails its sha256 check or cannot be read is reported, removed and rebuilt; where the cache
+    cannot be written, the conversion stays in memory, with a warning naming the folder.
+
+    Example:
+        >>> from keras_resnet.zoo import registry
+        >>> state = load_converted(registry.get("resnet18.tv_in1k"))  # doctest: +SKIP
+    """
+    known = _known_sha256(checkpoint)
+    if known and _verified(converted_path(known)):
+        try:
+            return load_state(converted_path(known))
+        except Exception as error:  # a file that passed its sha256 but does not parse
+            _drop(converted_path(known), f"it cannot be read ({type(error).__name__})")
+    target, state = _convert(checkpoint)
+    try:
+        store(state, target, _metadata(checkpoint, target))
+    except OSError as error:
+        warnings.warn(
+            f"The weights cache {os.path.dirname(target)!r} cannot be written ({error}); the "
+            "converted weights are kept in memory only (set KERAS_HOME to a writable folder "
+            "to cache them).",
+            stacklevel=3,
+        )
+    return state
+
+
+def _convert(checkpoint: Checkpoint) -> tuple[str, dict[str, np.ndarray]]:
+    source, sha256 = hub.download_verified(checkpoint)
+    if not checkpoint.sha256:
+        # The ref only saves a request next time; load_converted warns about the folder.
+        with contextlib.suppress(OSError):
+            write_text_atomic(_ref_path(checkpoint), sha256)
+    return converted_path(sha256), convert.read_checkpoint(source, format=checkpoint.format)
+
+
+def _metadata(checkpoint: Checkpoint, target: str) -> dict:
+    return {
+        "source": hub.where(checkpoint),
+        "source_sha256": os.path.basename(target).split("-c")[0],
+        "converter_version": str(convert.CONVERTER_VERSION),
+        "keras_resnet_version": __version__,
+    }
+
+
+def _digest_path(path: str) -> str:
+    return path + ".sha256"
+
+
+def store(state: dict[str, np.ndarray], path: str, metadata: dict | None = None) -> str:
+    """Write a converted state to the cache (``save_state``) and record the file's own
+    sha256 beside it (``<file>.sha256``), which every later read checks. Returns ``path``.
+
+    Example:
+        >>> import tempfile
+        >>> path = os.path.join(tempfile.mkdtemp(), "w.safetensors")
+        >>> _ = store({"dense/kernel": np.ones((2, 1), "float32")}, path)
+        >>> _verified(path)
+        True
+    """
+    save_state(state, path, metadata)
+    write_text_atomic(_digest_path(path), sha256_file(path))
+    return path
+
+
+def _drop(path: str, why: str) -> None:
+    warnings.warn(
+        f"The cached converted weights {path!r} are broken: {why}. They were removed and "
+        "will be rebuilt from the verified download.",
+        stacklevel=4,
+    )
+    for item in (path, _digest_path(path)):
+        if os.path.lexists(item):
+            os.remove(item)
+
+
+def _verified(path: str) -> bool:
+    """Whether ``path`` exists and matches the sha256 recorded when it was written; a file
+    that does not is reported and removed (False)."""
+    if not os.path.isfile(path):
+        return False
+    try:
+        with open(_digest_path(path)) as handle:
+            recorded = handle.read().strip()
+    except OSError:
+        _drop(path, "no sha256 was recorded for it")
+        return False
+    actual = sha256_file(path)
+    if actual != recorded:
+        _drop(path, f"its sha256 is {actual}, recorded {recorded}")
+        return False
+    return True
 
 
 def save_state(state: dict[str, np.ndarray], path: str, metadata: dict | None = None) -> None:

@@ -147,7 +147,7 @@ def load_weights(model: keras.Model, weights: str | Checkpoint | None) -> keras.
     if isinstance(weights, Checkpoint):
         from keras_resnet.zoo import cache  # the Hub client loads on the first download
 
-        state = cache.load_state(cache.converted_weights(weights))
+        state = cache.load_converted(weights)
         convert.assign(model, state, source=f"The checkpoint {weights.name!r}")
     elif weights.lower().endswith(_KERAS_SUFFIXES):
         model.load_weights(weights)

@@ -20,7 +20,8 @@ from keras_resnet.zoo.checkpoint import FORMATS, Checkpoint
 COMMIT_PATTERN = re.compile(r"[0-9a-f]{40}")
 SHA256_PATTERN = re.compile(r"[0-9a-f]{64}")
 _NAME = re.compile(r"[a-z][a-z0-9]*\.[A-Za-z0-9_\-]+")
-_HF_URL = re.compile(r"hf://([\w.\-]+/[\w.\-]+)(?:@([\w.\-/]+))?")
+# owner/repo, then an optional revision: a branch, tag or commit name without path separators.
+_HF_URL = re.compile(r"hf://([\w.\-]+/[\w.\-]+)(?:@([\w.\-]+))?")
 
 
 @functools.cache
@@ -214,14 +215,26 @@ def resolve(weights: str, *, arch: str) -> Checkpoint:
 def parse_hf_url(weights: str) -> tuple[str, str | None]:
     """``"hf://owner/repo@revision"`` -> ``("owner/repo", "revision")`` (revision optional).
 
+    The revision is refused when it holds ``..``, a path separator or any character a git
+    ref cannot hold (the client would write a ref file named after it), as is an owner or
+    repo name made of dots.
+
     Example:
         >>> parse_hf_url("hf://timm/resnet50.a1_in1k@main")
         ('timm/resnet50.a1_in1k', 'main')
+        >>> parse_hf_url("hf://timm/resnet50@../../x")
+        Traceback (most recent call last):
+        ...
+        ValueError: The `weights` argument, as a Hub id, should be 'hf://owner/repo' or \
+'hf://owner/repo@revision' (a branch, tag or commit: no '..' or path separators). \
+Received: weights='hf://timm/resnet50@../../x'
     """
     match = _HF_URL.fullmatch(weights)
-    if not match:
+    parts = [*match.group(1).split("/"), match.group(2) or "-"] if match else []
+    if not match or any(".." in part or part.strip(".") == "" for part in parts):
         raise ValueError(
             "The `weights` argument, as a Hub id, should be 'hf://owner/repo' or "
-            f"'hf://owner/repo@revision'. Received: weights={weights!r}"
+            "'hf://owner/repo@revision' (a branch, tag or commit: no '..' or path separators). "
+            f"Received: weights={weights!r}"
         )
     return match.group(1), match.group(2)
