@@ -84,8 +84,8 @@ def documented(spec: NetSpec):
         ...          pooling=None, classes=10, classifier_activation="softmax", name=None, *,
         ...          shortcut="A"):
         ...     pass
-        >>> Tiny.__doc__.splitlines()[0]
-        'Instantiate resnet8: CIFAR ResNet with 8 layers (section 4.2, depth 6n+2 with n=1): a'
+        >>> Tiny.__doc__.startswith("Instantiate resnet8: CIFAR ResNet with 8 layers")
+        True
     """
 
     def decorate(function):
@@ -105,6 +105,8 @@ def documented(spec: NetSpec):
         if not input_shape:
             default_shape += ",\n        or ``(None, None, 3)`` with ``include_top=False``"
         example_shape = input_shape or (64, 64, 3)
+        # ResNet-1202 takes about 30 s to build: its example is not run by the test suite.
+        skip = "  # doctest: +SKIP" if spec.depth > 200 else ""
         name = function.__name__
         function.__doc__ = (
             textwrap.fill(f"Instantiate {spec.name}: {_describe(spec)}", width=92) + "\n\n"
@@ -116,8 +118,8 @@ def documented(spec: NetSpec):
             "where its weights came from).\n\n"
             "Example:\n"
             f"    >>> model = keras_resnet.{name}(weights=None, input_shape={example_shape},"
-            " classes=10)\n"
-            "    >>> model.output_shape\n    (None, 10)\n"
+            f" classes=10){skip}\n"
+            f"    >>> model.output_shape{skip}\n    (None, 10)\n"
         )
         return function
 
