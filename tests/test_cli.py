@@ -75,6 +75,7 @@ def test_train_writes_a_model_csv_png_and_metrics(trained):
         os.listdir(out)
     )
     assert "fashion_mnist_resnet20: test accuracy" in result.stdout
+    assert "on 10,000 of 10,000 test images after 40 iterations" in result.stdout
     with open(out / "metrics.json") as f:
         metrics = json.load(f)
     assert metrics["iterations"] == 40 and 0.1 < metrics["test_accuracy"] <= 1

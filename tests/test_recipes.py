@@ -96,6 +96,7 @@ def test_train_writes_every_output_and_refuses_another_recipes_dir(tmp_path, fas
     with open(os.path.join(out, "metrics.json")) as f:
         metrics = json.load(f)
     assert 0 <= metrics["test_accuracy"] <= 1 and metrics["iterations"] == 4
+    assert (metrics["test_images"], metrics["test_split_images"]) == (64, 10_000)
     assert metrics["images_per_second"] > 0 and metrics["wall_seconds"] > 0
     assert result.model.input_shape == (None, 32, 32, 1)
     with open(os.path.join(out, "history.csv")) as f:
@@ -104,6 +105,22 @@ def test_train_writes_every_output_and_refuses_another_recipes_dir(tmp_path, fas
     assert not os.path.exists(os.path.join(out, "backup"))  # removed after a finished run
     with pytest.raises(ValueError, match=r"`output_dir`.*fashion_mnist_resnet20"):
         recipes.train("fashion_mnist_resnet56", output_dir=out, steps=2, data_dir=fashion_dir)
+
+
+def test_every_bad_argument_is_refused_before_anything_is_written(tmp_path, fashion_dir):
+    out = tmp_path / "never"
+    for arguments, message in [
+        ({"steps_per_epoch": 0}, r"`steps_per_epoch`.*positive integer.*Received: 0"),
+        ({"batch_size": 0}, r"`batch_size`.*Received: 0"),
+        ({"batch_size": -3}, r"`batch_size`.*Received: -3"),
+        ({"validation_steps": 0}, r"`validation_steps`.*Received: 0"),
+        ({"mixed_precision": "float64"}, r"`mixed_precision`.*float64"),
+        ({"steps": 0}, r"`steps`.*Received: 0"),
+    ]:
+        with pytest.raises(ValueError, match=message):
+            recipes.train("fashion_mnist_resnet20", output_dir=str(out), data_dir=fashion_dir,
+                          **arguments)  # fmt: skip
+        assert not out.exists(), arguments
 
 
 def test_evaluate_a_saved_model_with_each_crop_mode(tmp_path, fashion_dir):

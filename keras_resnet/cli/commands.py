@@ -97,7 +97,8 @@ def _train(args) -> int:
     m = result.metrics
     print(
         f"{args.recipe}: test accuracy {100 * m['test_accuracy']:.2f}% "
-        f"(error {100 * m['test_error']:.2f}%) after {m['iterations']} iterations, "
+        f"(error {100 * m['test_error']:.2f}%) on {m['test_images']:,} of "
+        f"{m['test_split_images']:,} test images after {m['iterations']} iterations, "
         f"{m['wall_seconds'] / 60:.1f} min, {m['images_per_second']:.0f} images/s"
     )
     for name in ("last.keras", "best.keras", "history.csv", "error.png", "metrics.json"):

@@ -81,19 +81,20 @@ def _claim_output_dir(output_dir: str, recipe: Recipe) -> None:
     write_text_atomic(path, recipe.to_json())
 
 
+def _check_positive(name: str, value) -> None:
+    """None, or a positive integer (0 is refused, never read as "the default")."""
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+        raise ValueError(f"The `{name}` argument should be a positive integer. Received: {value!r}")
+
+
 def _steps_plan(recipe: Recipe, steps, epochs, steps_per_epoch, train_examples, batch_size):
     if steps is not None and epochs is not None:
         raise ValueError(
             f"Give `steps` or `epochs`, not both. Received: steps={steps!r}, epochs={epochs!r}"
         )
+    for name, value in (("steps", steps), ("epochs", epochs), ("steps_per_epoch", steps_per_epoch)):
+        _check_positive(name, value)
     per_epoch = steps_per_epoch or recipe.steps_per_epoch or math.ceil(train_examples / batch_size)
-    for name, value in (("steps", steps), ("epochs", epochs), ("steps_per_epoch", per_epoch)):
-        if value is not None and (
-            isinstance(value, bool) or not isinstance(value, int) or value < 1
-        ):
-            raise ValueError(
-                f"The `{name}` argument should be a positive integer. Received: {value!r}"
-            )
     total = epochs * per_epoch if epochs else (steps or recipe.steps)
     per_epoch = min(per_epoch, total)
     if total % per_epoch:
@@ -259,6 +260,14 @@ def train(
     """
     recipe = registry.get(recipe)
     start = time.time()
+    # Every argument is checked before anything is written.
+    _check_positive("batch_size", batch_size)
+    _check_positive("validation_steps", validation_steps)
+    if mixed_precision not in POLICIES:
+        raise ValueError(
+            f"The `mixed_precision` argument should be one of {POLICIES}. "
+            f"Received: mixed_precision={mixed_precision!r}"
+        )
     strategy = resolve_strategy(strategy)
     global_batch = batch_size or recipe.batch_size
     about = data.info(recipe.dataset, data_dir)
@@ -299,6 +308,11 @@ def train(
     )
     metrics = _final_metrics(model, test_ds, recipe, num_epochs, start, throughput, strategy)
     metrics["dtype_policy"] = policy or "float32"
+    test_split = about["splits"]["test"]
+    metrics["test_images"] = (
+        min(test_split, validation_steps * global_batch) if validation_steps else test_split
+    )
+    metrics["test_split_images"] = test_split
     if chief:
         _write_outputs(output_dir, recipe, metrics)
     return TrainResult(model=model, history=history, metrics=metrics, output_dir=output_dir)
