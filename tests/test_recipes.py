@@ -13,7 +13,7 @@ import pytest
 from helpers import kill_after_epochs
 
 import keras_resnet
-from keras_resnet import recipes
+from keras_resnet import cli, recipes
 from keras_resnet.recipes.schedules import PaperSchedule, WarmupUntilError
 
 SCRIPT = os.path.join(os.path.dirname(__file__), "scripts", "train_run.py")
@@ -103,6 +103,25 @@ def test_train_writes_every_output_and_refuses_another_recipes_dir(tmp_path, fas
         rows = list(csv.DictReader(f))
     assert [r["epoch"] for r in rows] == ["0", "1"] and rows[-1]["iterations"] == "4"
     assert not os.path.exists(os.path.join(out, "backup"))  # removed after a finished run
+
+    # The same call again: the finished run is returned as stored, nothing trained or touched.
+    stamps = {name: os.stat(os.path.join(out, name)).st_mtime_ns for name in os.listdir(out)}
+    again = recipes.train(
+        "fashion_mnist_resnet20", output_dir=out, steps=4, steps_per_epoch=2, batch_size=32,
+        data_dir=fashion_dir, seed=0, validation_steps=2, verbose=0,
+    )  # fmt: skip
+    assert again.history is None and again.metrics == metrics
+    assert again.model.count_params() == result.model.count_params()
+    assert stamps == {n: os.stat(os.path.join(out, n)).st_mtime_ns for n in os.listdir(out)}
+    assert cli.main(["train", "--recipe", "fashion_mnist_resnet20", "--steps", "4",
+                     "--steps-per-epoch", "2", "--batch-size", "32", "--data-dir", fashion_dir,
+                     "--seed", "0", "--validation-steps", "2", "--output", out]) == 0  # fmt: skip
+    assert stamps == {n: os.stat(os.path.join(out, n)).st_mtime_ns for n in os.listdir(out)}
+    overwritten = recipes.train(
+        "fashion_mnist_resnet20", output_dir=out, steps=2, steps_per_epoch=2, batch_size=32,
+        data_dir=fashion_dir, seed=0, validation_steps=2, verbose=0, overwrite=True,
+    )  # fmt: skip
+    assert overwritten.history is not None and overwritten.metrics["iterations"] == 2
     with pytest.raises(ValueError, match=r"`output_dir`.*fashion_mnist_resnet20"):
         recipes.train("fashion_mnist_resnet56", output_dir=out, steps=2, data_dir=fashion_dir)
 

@@ -92,13 +92,24 @@ def _train(args) -> int:
         seed=args.seed,
         validation_steps=args.validation_steps,
         compress_schedule=args.compress_schedule,
+        overwrite=args.overwrite,
         verbose=1 if sys.stdout.isatty() else 2,
     )
     m = result.metrics
+    if result.history is None:
+        print(
+            f"{output} holds a finished run of {args.recipe}: nothing was trained or written "
+            "(--overwrite starts it again)."
+        )
+    # Runs finished before the count was recorded have no test_images.
+    images = (
+        f" on {m['test_images']:,} of {m['test_split_images']:,} test images"
+        if "test_images" in m
+        else ""
+    )
     print(
         f"{args.recipe}: test accuracy {100 * m['test_accuracy']:.2f}% "
-        f"(error {100 * m['test_error']:.2f}%) on {m['test_images']:,} of "
-        f"{m['test_split_images']:,} test images after {m['iterations']} iterations, "
+        f"(error {100 * m['test_error']:.2f}%){images} after {m['iterations']} iterations, "
         f"{m['wall_seconds'] / 60:.1f} min, {m['images_per_second']:.0f} images/s"
     )
     for name in ("last.keras", "best.keras", "history.csv", "error.png", "metrics.json"):
@@ -251,6 +262,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="tf.distribute strategy (default: none; multiworker reads TF_CONFIG)",
     )
     train.add_argument("--weights", help="initial weights: a .weights.h5 or .keras file")
+    train.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="start again in an --output that holds a finished run (default: report it, exit 0)",
+    )
     train.add_argument("--seed", type=int, help="seed for weights, shuffling and augmentation")
     train.add_argument(
         "--compress-schedule",

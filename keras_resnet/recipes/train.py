@@ -7,6 +7,7 @@ import dataclasses
 import json
 import math
 import os
+import shutil
 import tempfile
 import time
 
@@ -28,7 +29,8 @@ POLICIES = (None, "float32", "mixed_float16", "mixed_bfloat16")
 
 @dataclasses.dataclass
 class TrainResult:
-    """What ``train`` returns: the trained model, the keras History, final metrics, outputs.
+    """What ``train`` returns: the trained model, the keras History (None when the run had
+    finished earlier and was not trained again), final metrics, outputs.
 
     Example:
         >>> result = train("fashion_mnist_resnet20", output_dir="r", steps=20)  # doctest: +SKIP
@@ -37,7 +39,7 @@ class TrainResult:
     """
 
     model: keras.Model
-    history: keras.callbacks.History
+    history: keras.callbacks.History | None
     metrics: dict
     output_dir: str
 
@@ -79,6 +81,35 @@ def _claim_output_dir(output_dir: str, recipe: Recipe) -> None:
             )
         return
     write_text_atomic(path, recipe.to_json())
+
+
+_OUTPUTS = ("recipe.json", "history.csv", "last.keras", "best.keras", "error.png", "metrics.json")
+
+
+def _finished_run(output_dir: str, recipe: Recipe) -> TrainResult | None:
+    """The stored result of a finished run of ``recipe`` in ``output_dir``, or None."""
+    metrics_path = os.path.join(output_dir, "metrics.json")
+    recipe_path = os.path.join(output_dir, "recipe.json")
+    if not (os.path.isfile(metrics_path) and os.path.isfile(recipe_path)):
+        return None
+    with open(recipe_path) as f:
+        if json.load(f) != json.loads(recipe.to_json()):
+            return None  # _claim_output_dir refuses it with a clear error
+    with open(metrics_path) as f:
+        metrics = json.load(f)
+    from keras_resnet.recipes.evaluate import load_model
+
+    model = load_model(os.path.join(output_dir, "last.keras"))
+    return TrainResult(model=model, history=None, metrics=metrics, output_dir=output_dir)
+
+
+def _remove_outputs(output_dir: str) -> None:
+    for name in _OUTPUTS:
+        path = os.path.join(output_dir, name)
+        if os.path.isfile(path):
+            os.remove(path)
+    for name in ("logs", "backup"):
+        shutil.rmtree(os.path.join(output_dir, name), ignore_errors=True)
 
 
 def _check_positive(name: str, value) -> None:
@@ -222,6 +253,7 @@ def train(
     validation_steps: int | None = None,
     compress_schedule: bool = False,
     callbacks=(),
+    overwrite: bool = False,
     verbose="auto",
 ) -> TrainResult:
     """Train a recipe with ``model.fit`` and write its outputs to ``output_dir``.
@@ -250,6 +282,10 @@ def train(
         validation_steps: Evaluate on this many test batches only (quick checks; the
             metrics then describe those batches), default the whole test split.
         callbacks: More ``keras.callbacks.Callback`` objects for ``fit`` (e.g. progress).
+        overwrite: Start again in an ``output_dir`` that holds a finished run of this recipe
+            (its outputs are removed first). Otherwise such a run is not trained again: its
+            stored result is returned (metrics from metrics.json, the model from last.keras,
+            ``history=None``) and nothing is touched.
         verbose: Passed to ``fit``.
 
     Example:
@@ -277,6 +313,11 @@ def train(
     if compress_schedule:
         recipe = compressed(recipe, per_epoch * num_epochs)
     chief = is_chief()
+    finished = _finished_run(output_dir, recipe)
+    if finished is not None and not overwrite:
+        return finished
+    if finished is not None:
+        _remove_outputs(output_dir)
     # Only the chief writes outputs; other workers back up into a scratch directory.
     work_dir = output_dir if chief else tempfile.mkdtemp(prefix="keras_resnet_worker_")
     if chief:
