@@ -242,3 +242,16 @@ def test_compressed_schedule_keeps_the_recipes_shape():
     short = compressed(recipes.get("cifar10_resnet110"), 6_400)
     assert short.lr_boundaries == (3_200, 4_800) and short.warmup_steps == 40
     assert short.steps == 6_400 and short.lr_values == (0.1, 0.01, 0.001)
+
+
+def test_importing_the_recipes_leaves_matplotlibs_backend_alone():
+    code = (
+        "import matplotlib\n"
+        "matplotlib.use('svg')\n"
+        "import keras_resnet.recipes\n"
+        "print(matplotlib.get_backend())\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=True
+    )
+    assert result.stdout.split()[-1] == "svg"

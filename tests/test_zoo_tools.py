@@ -40,6 +40,10 @@ def test_weights_list_and_info(capsys):
     assert "resnet50.tv2_in1k" in out and "80.85" in out and "resnet18" not in out
     assert cli.main(["weights", "info", "resnet50.a1_in1k"]) == 0
     assert json.loads(capsys.readouterr().out)["metrics"]["top1"] == 80.38
+    with pytest.raises(SystemExit) as info:
+        cli.main(["weights", "list", "--arch", "nope"])
+    assert info.value.code == 2
+    assert "`arch`" in capsys.readouterr().err and "resnet50" not in capsys.readouterr().out
 
 
 def test_download_and_predict_from_a_warm_cache_offline(warm_cache, tmp_path, capsys):

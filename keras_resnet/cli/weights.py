@@ -56,10 +56,15 @@ def run(args) -> int:
 
 
 def _list(args) -> int:
+    from keras_resnet.errors import unknown_name
     from keras_resnet.zoo import registry
 
+    arch = args.arch.lower() if args.arch else None
+    archs = sorted({registry.get(name).arch for name in registry.list_weights()})
+    if arch is not None and arch not in archs:
+        raise unknown_name("architecture with pretrained weights", "arch", args.arch, archs)
     print(f"{'name':<20} {'top-1':>6}  {'license':<13} {'pinned':<8} repo")
-    for name in registry.list_weights(args.arch.lower() if args.arch else None):
+    for name in registry.list_weights(arch):
         info = registry.weights_info(name)
         top1 = info["metrics"].get("top1")
         pinned = "yes" if info["sha256"] and info["revision"] else "no"
