@@ -1,5 +1,9 @@
 """keras_resnet: the paper's ResNets as Keras 3 Functional models.
 
+``import keras_resnet`` registers every custom object its saved files hold (``ResNetModel``,
+``ZeroPadShortcut``, ``PaperSchedule``): any ``.keras`` file the package wrote then loads with
+``keras.saving.load_model``.
+
 Example:
     >>> import keras_resnet
     >>> model = keras_resnet.ResNet20()
@@ -7,6 +11,7 @@ Example:
     (None, 10)
 """
 
+from keras_resnet import schedules  # noqa: F401  (registers PaperSchedule for loading)
 from keras_resnet.imagenet_utils import decode_predictions, preprocess_input
 from keras_resnet.models import (
     Plain18,

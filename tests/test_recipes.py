@@ -14,7 +14,7 @@ from helpers import kill_after_epochs
 
 import keras_resnet
 from keras_resnet import cli, recipes
-from keras_resnet.recipes.schedules import PaperSchedule, WarmupUntilError
+from keras_resnet.schedules import PaperSchedule, WarmupUntilError
 
 SCRIPT = os.path.join(os.path.dirname(__file__), "scripts", "train_run.py")
 
@@ -255,3 +255,21 @@ def test_importing_the_recipes_leaves_matplotlibs_backend_alone():
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=True
     )
     assert result.stdout.split()[-1] == "svg"
+
+
+def test_a_recipe_model_file_loads_after_import_keras_resnet_alone(tmp_path):
+    model = keras_resnet.ResNet20(input_shape=(32, 32, 1))
+    model.compile(optimizer=keras.optimizers.SGD(PaperSchedule([0.1, 0.01], [10])),
+                  loss="sparse_categorical_crossentropy")  # fmt: skip
+    path = str(tmp_path / "best.keras")
+    model.save(path)
+    code = (
+        "import sys, keras, keras_resnet\n"
+        f"m = keras.saving.load_model({path!r})\n"
+        "print(type(m).__name__, type(m.optimizer._learning_rate).__name__,"
+        " 'keras_resnet.recipes' in sys.modules)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=True
+    )
+    assert result.stdout.split()[-3:] == ["ResNetModel", "PaperSchedule", "False"]

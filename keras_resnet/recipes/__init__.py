@@ -10,9 +10,9 @@ from keras_resnet.recipes.evaluate import evaluate, load_model
 from keras_resnet.recipes.predict import Prediction, predict_files
 from keras_resnet.recipes.recipe import Recipe
 from keras_resnet.recipes.registry import family_recipe, get, list_recipes, register
-from keras_resnet.recipes.schedules import PaperSchedule, WarmupUntilError
 from keras_resnet.recipes.study import StudyResult, study, summarize
 from keras_resnet.recipes.train import TrainResult, train
+from keras_resnet.schedules import PaperSchedule, WarmupUntilError
 
 __all__ = [
     "PaperSchedule",

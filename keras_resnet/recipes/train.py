@@ -21,7 +21,7 @@ from keras_resnet.recipes.callbacks import ResumableCSVLogger, read_history
 from keras_resnet.recipes.distribute import is_chief, resolve_strategy
 from keras_resnet.recipes.plot import plot_error_curves
 from keras_resnet.recipes.recipe import Recipe
-from keras_resnet.recipes.schedules import PaperSchedule, WarmupUntilError
+from keras_resnet.schedules import PaperSchedule, WarmupUntilError
 from keras_resnet.zoo.checkpoint import Checkpoint, Preprocessing
 
 POLICIES = (None, "float32", "mixed_float16", "mixed_bfloat16")

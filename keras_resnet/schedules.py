@@ -1,4 +1,9 @@
-"""The paper's learning-rate schedule, counted in iterations, with an early-ending warm-up."""
+"""The paper's learning-rate schedule, counted in iterations, with an early-ending warm-up.
+
+Keras-only (no TensorFlow-specific code), so ``import keras_resnet`` registers
+``PaperSchedule`` and a recipe's saved ``best.keras`` / ``last.keras`` load without importing
+``keras_resnet.recipes``.
+"""
 
 from __future__ import annotations
 
