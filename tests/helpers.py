@@ -2,6 +2,7 @@
 
 import signal
 import subprocess
+import sys
 import time
 
 import keras
@@ -29,3 +30,11 @@ def kill_after_epochs(command: list[str], history_path, epochs: int = 2, timeout
     assert process.poll() is None, "the run ended (or hung) before it could be killed"
     process.send_signal(signal.SIGKILL)
     process.wait()
+
+
+def python_output(code: str) -> list[str]:
+    """Run ``code`` in a fresh Python process (fails on a non-zero exit); its stdout words."""
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=True
+    )
+    return result.stdout.split()

@@ -3,8 +3,8 @@
 import ast
 import os
 import pathlib
-import subprocess
-import sys
+
+from helpers import python_output
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -56,10 +56,8 @@ def test_the_data_pipeline_and_the_models_load_without_the_hub_client():
         "print('keras_resnet.zoo.hub' in sys.modules, keras_imports_hub,"
         " 'huggingface_hub' in sys.modules)\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=True
-    )
-    zoo_hub, keras_imports_hub, hub_imported = result.stdout.split()
+    words = python_output(code)
+    zoo_hub, keras_imports_hub, hub_imported = words
     assert zoo_hub == "False"
     # Keras itself imports huggingface_hub (for its hf:// paths); keras_resnet adds nothing.
     assert hub_imported == keras_imports_hub

@@ -10,7 +10,7 @@ import sys
 import keras
 import numpy as np
 import pytest
-from helpers import kill_after_epochs
+from helpers import kill_after_epochs, python_output
 
 import keras_resnet
 from keras_resnet import cli, recipes
@@ -251,10 +251,8 @@ def test_importing_the_recipes_leaves_matplotlibs_backend_alone():
         "import keras_resnet.recipes\n"
         "print(matplotlib.get_backend())\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=True
-    )
-    assert result.stdout.split()[-1] == "svg"
+    words = python_output(code)
+    assert words[-1] == "svg"
 
 
 def test_a_recipe_model_file_loads_after_import_keras_resnet_alone(tmp_path):
@@ -269,7 +267,5 @@ def test_a_recipe_model_file_loads_after_import_keras_resnet_alone(tmp_path):
         "print(type(m).__name__, type(m.optimizer._learning_rate).__name__,"
         " 'keras_resnet.recipes' in sys.modules)\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=True
-    )
-    assert result.stdout.split()[-3:] == ["ResNetModel", "PaperSchedule", "False"]
+    words = python_output(code)
+    assert words[-3:] == ["ResNetModel", "PaperSchedule", "False"]
