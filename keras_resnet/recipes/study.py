@@ -24,7 +24,7 @@ from keras_resnet.io import write_json_atomic, write_text_atomic
 from keras_resnet.recipes.callbacks import read_history
 from keras_resnet.recipes.plot import plot_depth_study
 from keras_resnet.recipes.registry import FAMILIES, family_recipe
-from keras_resnet.recipes.train import POLICIES, train
+from keras_resnet.recipes.train import check_policy, check_positive, train
 
 SETTINGS_FILE = "study.json"
 RESULT_COLUMNS = (
@@ -51,13 +51,6 @@ class StudyResult:
     rows: list[dict]
     summary: dict
     output_dir: str
-
-
-def _positive(name: str, value, *, allow_none: bool = True) -> None:
-    if value is None and allow_none:
-        return
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"The `{name}` argument should be a positive integer. Received: {value!r}")
 
 
 def _check_nets(families, depths) -> list[tuple[str, int]]:
@@ -430,18 +423,14 @@ def study(
     quick = {"steps": steps, "steps_per_epoch": steps_per_epoch,
              "validation_steps": validation_steps, "batch_size": batch_size}  # fmt: skip
     for name, value in quick.items():
-        _positive(name, value)
-    _positive("epochs", epochs, allow_none=steps is not None)
+        check_positive(name, value)
+    check_positive("epochs", epochs, allow_none=steps is not None)
     if steps and steps_per_epoch and steps % steps_per_epoch:
         raise ValueError(
             f"Training runs whole epochs: `steps` ({steps}) should be a multiple of "
             f"`steps_per_epoch` ({steps_per_epoch})."
         )
-    if mixed_precision not in POLICIES:
-        raise ValueError(
-            f"The `mixed_precision` argument should be one of {POLICIES}. "
-            f"Received: mixed_precision={mixed_precision!r}"
-        )
+    check_policy(mixed_precision)
     recipes_by_net = {net: family_recipe(dataset, *net) for net in nets}
     about = data.info(dataset, data_dir)
     settings = {

@@ -53,11 +53,7 @@ def dtype_policy(name: str | None):
         ...     keras.config.dtype_policy().name
         'mixed_bfloat16'
     """
-    if name not in POLICIES:
-        raise ValueError(
-            f"The `mixed_precision` argument should be one of {POLICIES}. "
-            f"Received: mixed_precision={name!r}"
-        )
+    check_policy(name)
     previous = keras.config.dtype_policy()
     if name is not None:
         keras.config.set_dtype_policy(name)
@@ -112,10 +108,29 @@ def _remove_outputs(output_dir: str) -> None:
         shutil.rmtree(os.path.join(output_dir, name), ignore_errors=True)
 
 
-def _check_positive(name: str, value) -> None:
-    """None, or a positive integer (0 is refused, never read as "the default")."""
-    if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+def check_positive(name: str, value, *, allow_none: bool = True) -> None:
+    """Refuse anything but a positive integer (or None where allowed): 0 is never read as
+    "the default".
+
+    Example:
+        >>> check_positive("batch_size", 0)
+        Traceback (most recent call last):
+        ...
+        ValueError: The `batch_size` argument should be a positive integer. Received: 0
+    """
+    if value is None and allow_none:
+        return
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise ValueError(f"The `{name}` argument should be a positive integer. Received: {value!r}")
+
+
+def check_policy(mixed_precision) -> None:
+    """Refuse a dtype policy that is not one of ``POLICIES``."""
+    if mixed_precision not in POLICIES:
+        raise ValueError(
+            f"The `mixed_precision` argument should be one of {POLICIES}. "
+            f"Received: mixed_precision={mixed_precision!r}"
+        )
 
 
 def _steps_plan(recipe: Recipe, steps, epochs, steps_per_epoch, train_examples, batch_size):
@@ -124,7 +139,7 @@ def _steps_plan(recipe: Recipe, steps, epochs, steps_per_epoch, train_examples, 
             f"Give `steps` or `epochs`, not both. Received: steps={steps!r}, epochs={epochs!r}"
         )
     for name, value in (("steps", steps), ("epochs", epochs), ("steps_per_epoch", steps_per_epoch)):
-        _check_positive(name, value)
+        check_positive(name, value)
     per_epoch = steps_per_epoch or recipe.steps_per_epoch or math.ceil(train_examples / batch_size)
     total = epochs * per_epoch if epochs else (steps or recipe.steps)
     per_epoch = min(per_epoch, total)
@@ -297,13 +312,9 @@ def train(
     recipe = registry.get(recipe)
     start = time.time()
     # Every argument is checked before anything is written.
-    _check_positive("batch_size", batch_size)
-    _check_positive("validation_steps", validation_steps)
-    if mixed_precision not in POLICIES:
-        raise ValueError(
-            f"The `mixed_precision` argument should be one of {POLICIES}. "
-            f"Received: mixed_precision={mixed_precision!r}"
-        )
+    check_positive("batch_size", batch_size)
+    check_positive("validation_steps", validation_steps)
+    check_policy(mixed_precision)
     strategy = resolve_strategy(strategy)
     global_batch = batch_size or recipe.batch_size
     about = data.info(recipe.dataset, data_dir)

@@ -173,35 +173,10 @@ class Checkpoint:
         return cls.from_dict({**entry, "name": name})
 
     @classmethod
-    def from_registration(
-        cls,
-        name: str,
-        *,
-        repo_id: str,
-        filename: str,
-        revision: str,
-        sha256: str,
-        format: str,
-        variant: str = "v1.5",
-        shortcut: str = "B",
-        num_classes: int = 1000,
-        preprocessing: Mapping | None = None,
-        metrics: Mapping | None = None,
-        license: str | None = None,
-        origin: str = "registered by the user",
-        reference: str | None = None,
-        class_names=None,
-    ) -> Checkpoint:
-        """What ``register_weights`` describes (arguments checked by the caller)."""
-        return cls(
-            name=name, arch=name.split(".")[0], format=format, variant=variant,
-            shortcut=shortcut, num_classes=num_classes,
-            preprocessing=Preprocessing.from_dict(preprocessing), repo_id=repo_id,
-            filename=filename, revision=revision, sha256=sha256,
-            class_names=None if class_names is None else tuple(class_names),
-            metrics=dict(metrics or {"top1": None}), license=license, origin=origin,
-            reference=reference,
-        )  # fmt: skip
+    def from_registration(cls, name: str, **fields) -> Checkpoint:
+        """What ``register_weights(name, **fields)`` describes (arguments checked there)."""
+        defaults = {"origin": "registered by the user", "metrics": {"top1": None}}
+        return cls.from_dict({**defaults, **fields, "name": name, "arch": name.split(".")[0]})
 
     @classmethod
     def from_hf_config(cls, config, *, repo_id: str, revision: str | None) -> Checkpoint:
@@ -226,15 +201,10 @@ class Checkpoint:
         if config.get("library_name") == "keras_resnet":
             if "arch" not in config:
                 raise ValueError(f"{where} is a keras_resnet model card without `arch`.")
-            return cls(
-                arch=config["arch"], filename=config.get("filename", "model.safetensors"),
-                format=config.get("format", "keras_resnet"),
-                variant=config.get("variant", "v1.5"), shortcut=config.get("shortcut", "B"),
-                num_classes=config.get("num_classes", 1000), sha256=config.get("sha256"),
-                preprocessing=Preprocessing.from_dict(config.get("preprocessing")),
-                class_names=_tuple(config.get("class_names")), license=config.get("license"),
-                **common,
-            )  # fmt: skip
+            card_keys = ("arch", "filename", "format", "variant", "shortcut", "num_classes",
+                         "sha256", "preprocessing", "class_names", "license")  # fmt: skip
+            card = {k: config[k] for k in card_keys if k in config}
+            return cls.from_dict({"filename": "model.safetensors", **card, **common})
         if "architecture" in config:
             cfg = config.get("pretrained_cfg") or {}
             return cls(
