@@ -38,3 +38,29 @@ def python_output(code: str) -> list[str]:
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=True
     )
     return result.stdout.split()
+
+
+def write_hostile_images(folder) -> dict:
+    """A truncated JPEG (its header and half its data: Pillow's ``verify`` passes it) and a
+    45-byte PNG that declares 50000x50000 pixels (over Pillow's decompression-bomb limit)."""
+    import io
+    import struct
+    import zlib
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    rng = np.random.default_rng(0)
+    Image.fromarray(rng.integers(0, 256, (64, 64, 3), np.uint8)).save(buffer, "JPEG")
+    truncated = folder / "truncated.jpg"
+    truncated.write_bytes(buffer.getvalue()[: len(buffer.getvalue()) // 2])
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+        )
+
+    header = struct.pack(">IIBBBBB", 50_000, 50_000, 1, 0, 0, 0, 0)
+    bomb = folder / "bomb.png"
+    bomb.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", b""))
+    return {"truncated": truncated, "bomb": bomb}

@@ -8,7 +8,7 @@ import subprocess
 import sys
 
 import pytest
-from helpers import kill_after_epochs
+from helpers import kill_after_epochs, write_hostile_images
 
 import keras_resnet
 from keras_resnet import cli
@@ -98,19 +98,39 @@ def test_predict_reports_unreadable_files_and_goes_on(trained, fashion_dir, tmp_
     Image.new("L", (28, 28), 200).save(tmp_path / "a.png")
     Image.new("RGB", (40, 30), (10, 20, 30)).save(tmp_path / "b.jpg")
     (tmp_path / "c.jpg").write_bytes(b"\xff\xd8 broken")
-    files = [tmp_path / "a.png", tmp_path / "b.jpg", tmp_path / "c.jpg"]
+    hostile = write_hostile_images(tmp_path)
+    files = [tmp_path / "a.png", hostile["bomb"], tmp_path / "b.jpg", hostile["truncated"],
+             tmp_path / "c.jpg"]  # fmt: skip
     # No --dataset: the trained model carries its dataset's preprocessing and class names.
     result = _cli("predict", *files, "--model", out / "best.keras",
                   "--data-dir", fashion_dir, "--top", 3)  # fmt: skip
     lines = result.stdout.strip().splitlines()
     assert len(lines) == 2 and lines[0].startswith(str(files[0]))
+    assert lines[1].startswith(str(files[2]))
     assert lines[0].count(",") == 2  # three classes
     fashion = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt",
                "Sneaker", "Bag", "Ankle boot")  # fmt: skip
     assert all(any(f" {name} 0." in line for name in fashion) for line in lines)
     assert "c.jpg: error: not a readable image" in result.stderr
-    only_bad = _cli("predict", files[2], "--model", out / "best.keras", check=False)
+    assert "bomb.png: error: over Pillow's decompression-bomb limit" in result.stderr
+    assert "truncated.jpg: error: not a readable image (image file is truncated" in result.stderr
+    only_bad = _cli("predict", files[4], "--model", out / "best.keras", check=False)
     assert only_bad.returncode == 1
+
+
+def test_predict_a_one_channel_model_without_a_dataset(tmp_path):
+    from PIL import Image
+
+    from keras_resnet import recipes
+
+    keras_resnet.ResNet20(input_shape=(32, 32, 1), classes=4).save(tmp_path / "grey.keras")
+    model = recipes.load_model(str(tmp_path / "grey.keras"))  # as `predict --model` loads it
+    Image.new("RGB", (40, 30), (200, 10, 10)).save(tmp_path / "red.png")
+    [prediction] = recipes.predict_files(model, [str(tmp_path / "red.png")], top=2)
+    assert prediction.error is None
+    assert [name for _, name, _ in prediction.classes] == [
+        f"class {i}" for i, _, _ in prediction.classes
+    ]
 
 
 def test_every_subcommand_explains_its_options(capsys):

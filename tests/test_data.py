@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 import tensorflow_datasets as tfds
+from helpers import write_hostile_images
 from PIL import Image
 
 from keras_resnet import data
@@ -184,10 +185,13 @@ def test_from_directory_skips_bad_files_and_converts_modes(tmp_path):
     rotated.save(dogs / "rotated.jpg", exif=exif)
     (dogs / "corrupt.jpg").write_bytes(b"\xff\xd8 not really a jpeg")
     (dogs / "notes.png").write_text("hello")
+    write_hostile_images(dogs)  # a truncated JPEG and a decompression bomb
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         ds = data.from_directory(str(tmp_path), image_size=16, batch_size=8)
-    assert any("skipped 2 of 6" in str(w.message) for w in caught)
+    message = " ".join(str(w.message) for w in caught)
+    assert "skipped 4 of 8" in message and "(1 over the decompression-bomb limit)" in message
+    assert "truncated.jpg: not a readable image (image file is truncated" in message
     assert ds.class_names == ["cats", "dogs"]
     images, labels = _all(ds)
     assert images.shape == (4, 16, 16, 3) and labels.tolist() == [0, 0, 1, 1]

@@ -7,7 +7,7 @@ import warnings
 
 import numpy as np
 import tensorflow as tf
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageOps
 
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif", ".tiff", ".webp")
 _MODES = {1: "L", 3: "RGB", 4: "RGBA"}
@@ -53,13 +53,31 @@ def decode_image(path: str, channels: int = 3, size: tuple[int, int] | None = No
         return np.asarray(image, dtype=np.uint8).reshape(image.size[1], image.size[0], channels)
 
 
-def _readable(path: str) -> bool:
+#: What a file that cannot be decoded raises: Pillow's OSError ("image file is truncated"),
+#: UnidentifiedImageError, a ValueError or SyntaxError from a broken header, and
+#: DecompressionBombError for images over Pillow's pixel limit (which stays on).
+DECODE_ERRORS = (OSError, ValueError, SyntaxError, Image.DecompressionBombError)
+
+
+def unreadable_reason(path: str) -> str | None:
+    """Why ``path`` cannot be decoded, or None: the whole image is decoded (``verify``
+    passes a truncated JPEG that then fails mid-epoch).
+
+    Example:
+        >>> import tempfile
+        >>> path = os.path.join(tempfile.mkdtemp(), "x.png")
+        >>> Image.new("RGB", (4, 4)).save(path)
+        >>> unreadable_reason(path) is None
+        True
+    """
     try:
         with Image.open(path) as image:
-            image.verify()
-        return True
-    except (OSError, UnidentifiedImageError, ValueError, SyntaxError):
-        return False
+            image.load()
+        return None
+    except Image.DecompressionBombError as error:
+        return f"over Pillow's decompression-bomb limit ({error})"
+    except DECODE_ERRORS as error:
+        return f"not a readable image ({error})"
 
 
 def list_images(path: str) -> tuple[list[str], list[int], list[str]]:
@@ -105,10 +123,11 @@ def from_directory(
 ) -> tf.data.Dataset:
     """Images in ``path/<class>/*`` as batches of (float32 images in [0, 1], int labels).
 
-    Files that Pillow cannot read (corrupt, not an image) are skipped with one warning that
-    counts them; grayscale, RGBA, palette, CMYK and 16-bit images are converted to
-    ``channels``; EXIF orientation is applied. Images are resized to ``image_size``; training
-    shuffles and flips. The dataset's ``class_names`` attribute lists the folders.
+    Files that Pillow cannot decode in full (corrupt, truncated, not an image, over its
+    decompression-bomb limit) are skipped with one warning that counts and names them;
+    grayscale, RGBA, palette, CMYK and 16-bit images are converted to ``channels``; EXIF
+    orientation is applied. Images are resized to ``image_size``; training shuffles and flips.
+    The dataset's ``class_names`` attribute lists the folders.
 
     Example:
         >>> ds = from_directory("photos", image_size=160)  # doctest: +SKIP
@@ -126,11 +145,16 @@ def from_directory(
             f"The `channels` argument should be 1, 3 or 4. Received: channels={channels!r}"
         )
     files, labels, class_names = list_images(path)
-    good = [i for i, file in enumerate(files) if _readable(file)]
+    reasons = [unreadable_reason(file) for file in files]
+    good = [i for i, reason in enumerate(reasons) if reason is None]
     if len(good) < len(files):
+        bad = [f"{file}: {reason}" for file, reason in zip(files, reasons, strict=True) if reason]
+        bombs = sum("decompression-bomb" in reason for reason in reasons if reason)
         warnings.warn(
-            f"from_directory: skipped {len(files) - len(good)} of {len(files)} files in {path!r} "
-            "that are not readable images",
+            f"from_directory: skipped {len(bad)} of {len(files)} files in {path!r} that cannot "
+            f"be decoded ({bombs} over the decompression-bomb limit): "
+            + "; ".join(bad[:10])
+            + ("; ..." if len(bad) > 10 else ""),
             stacklevel=2,
         )
     if not good:

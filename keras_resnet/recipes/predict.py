@@ -11,7 +11,7 @@ import tensorflow as tf
 from keras_resnet import data
 from keras_resnet.data import transforms
 from keras_resnet.data.catalog import CIFAR_STYLE
-from keras_resnet.data.directory import decode_image
+from keras_resnet.data.directory import DECODE_ERRORS, decode_image, unreadable_reason
 from keras_resnet.data.mean import training_pixel_mean
 from keras_resnet.imagenet_utils import class_index
 
@@ -50,11 +50,11 @@ def _preprocessor(model: keras.Model, dataset: str | None, data_dir: str | None,
             chosen = {**chosen, "input_size": (3, height, height)}
         view = data.evaluation_view("imagenet", size=size, preprocessing=chosen)
 
-        def rgb_view(image):
-            x = tf.image.grayscale_to_rgb(image) if image.shape[-1] == 1 else image
-            return view(tf.cast(x, tf.float32) / 255.0)
+        def rgb_view(image):  # files decode as RGB; a one-channel model gets the luminance
+            x = view(tf.cast(image, tf.float32) / 255.0)
+            return tf.image.rgb_to_grayscale(x) if channels == 1 else x
 
-        return rgb_view, names, 3 if chosen or channels in (None, 3) else channels
+        return rgb_view, names, 3
     about = data.info(dataset, data_dir)
     names = names or about["class_names"]
     size = height or about["defaults"].image_size
@@ -100,8 +100,8 @@ def predict_files(
     for path in paths:
         try:
             image = decode_image(path, channels)
-        except (OSError, ValueError, SyntaxError) as error:
-            results.append(Prediction(path, error=f"not a readable image ({error})"))
+        except DECODE_ERRORS:
+            results.append(Prediction(path, error=unreadable_reason(path) or "not readable"))
             continue
         scores = np.asarray(model.predict_on_batch(preprocess(image)[None]))[0]
         best = np.argsort(-scores)[:top]

@@ -21,6 +21,7 @@ import keras
 
 from keras_resnet import data, models
 from keras_resnet.io import write_json_atomic, write_text_atomic
+from keras_resnet.lock import LOCK_FILE, directory_lock
 from keras_resnet.recipes.callbacks import read_history
 from keras_resnet.recipes.plot import plot_depth_study
 from keras_resnet.recipes.registry import FAMILIES, family_recipe
@@ -123,7 +124,7 @@ def _claim_folder(output_dir: str, settings: dict, nets: list[tuple[str, int]]) 
                 f"it can be extended with more depths or families only with the same settings. "
                 f"Received: {ours}. Choose another output_dir."
             )
-    elif os.path.isdir(output_dir) and os.listdir(output_dir):
+    elif os.path.isdir(output_dir) and set(os.listdir(output_dir)) - {LOCK_FILE}:
         raise ValueError(
             f"The `output_dir` {output_dir!r} is not empty and holds no {SETTINGS_FILE}: it is "
             "not a study folder. Choose a new or empty output_dir."
@@ -443,49 +444,52 @@ def study(
         "validation_steps": validation_steps,
         "batch_size": batch_size,
     }
-    stored = _claim_folder(output_dir, settings, nets)
-    if stored.get("commit") != source_commit():
-        log(f"study: note: the folder was started at commit {stored.get('commit')}, this code "
-            f"runs at {source_commit()}")  # fmt: skip
-    stored["machine"] = stored.get("machine") or machine_description()
-    stored["data_dir"] = data_dir
-    write_json_atomic(os.path.join(output_dir, SETTINGS_FILE), stored)
+    # One study per folder; each net's run also locks its own subfolder.
+    with directory_lock(output_dir, purpose="a depth study"):
+        stored = _claim_folder(output_dir, settings, nets)
+        if stored.get("commit") != source_commit():
+            log(f"study: note: the folder was started at commit {stored.get('commit')}, this code "
+                f"runs at {source_commit()}")  # fmt: skip
+        stored["machine"] = stored.get("machine") or machine_description()
+        stored["data_dir"] = data_dir
+        write_json_atomic(os.path.join(output_dir, SETTINGS_FILE), stored)
 
-    shape = (32, 32, about["image_shape"][-1])
-    costs = {
-        net: models.count_flops(models.get_model(f"{net[0]}{net[1]}", input_shape=shape))
-        for net in nets
-    }
-    keras.utils.clear_session()
-    for index, net in enumerate(nets, start=1):
-        name, folder = f"{net[0]}{net[1]}", os.path.join(output_dir, f"{net[0]}{net[1]}")
-        if os.path.isfile(os.path.join(folder, "metrics.json")):
-            log(f"study {index}/{len(nets)} {name}: finished earlier (metrics.json), skipped")
-            continue
-        recipe = recipes_by_net[net]
-        log(f"study {index}/{len(nets)} {name}: training {recipe.name} in {folder}")
-        plan = {"steps": steps} if steps else {"epochs": epochs}
-        per_epoch = steps_per_epoch or recipe.steps_per_epoch
-        epoch_count = steps // min(per_epoch, steps) if steps else epochs
-        progress = StudyProgress(
-            name, index, len(nets), epochs=epoch_count, cost=costs[net],
-            remaining_cost=sum(costs[n] for n in nets[index:]
-                               if not os.path.isfile(os.path.join(output_dir, f"{n[0]}{n[1]}",
-                                                                  "metrics.json"))),
-            log=log,
-        )  # fmt: skip
-        result = train(
-            recipe, output_dir=folder, steps_per_epoch=steps_per_epoch, compress_schedule=True,
-            mixed_precision=mixed_precision, data_dir=data_dir, seed=seed,
-            batch_size=batch_size, validation_steps=validation_steps, callbacks=[progress],
-            verbose=verbose, **plan,
-        )  # fmt: skip
-        log(
-            f"study {index}/{len(nets)} {name}: test error "
-            f"{100 * result.metrics['test_error']:.2f}% after "
-            f"{result.metrics['iterations']} iterations"
-        )
-        del result
+        shape = (32, 32, about["image_shape"][-1])
+        costs = {
+            net: models.count_flops(models.get_model(f"{net[0]}{net[1]}", input_shape=shape))
+            for net in nets
+        }
         keras.utils.clear_session()
-        write_outputs(output_dir)
-    return write_outputs(output_dir)
+        for index, net in enumerate(nets, start=1):
+            name, folder = f"{net[0]}{net[1]}", os.path.join(output_dir, f"{net[0]}{net[1]}")
+            if os.path.isfile(os.path.join(folder, "metrics.json")):
+                log(f"study {index}/{len(nets)} {name}: finished earlier (metrics.json), skipped")
+                continue
+            recipe = recipes_by_net[net]
+            log(f"study {index}/{len(nets)} {name}: training {recipe.name} in {folder}")
+            plan = {"steps": steps} if steps else {"epochs": epochs}
+            per_epoch = steps_per_epoch or recipe.steps_per_epoch
+            epoch_count = steps // min(per_epoch, steps) if steps else epochs
+            unfinished = [
+                n for n in nets[index:]
+                if not os.path.isfile(os.path.join(output_dir, f"{n[0]}{n[1]}", "metrics.json"))
+            ]  # fmt: skip
+            progress = StudyProgress(
+                name, index, len(nets), epochs=epoch_count, cost=costs[net],
+                remaining_cost=sum(costs[n] for n in unfinished), log=log,
+            )  # fmt: skip
+            result = train(
+                recipe, output_dir=folder, steps_per_epoch=steps_per_epoch, compress_schedule=True,
+                mixed_precision=mixed_precision, data_dir=data_dir, seed=seed,
+                batch_size=batch_size, validation_steps=validation_steps, callbacks=[progress],
+                verbose=verbose, **plan,
+            )  # fmt: skip
+            log(
+                f"study {index}/{len(nets)} {name}: test error "
+                f"{100 * result.metrics['test_error']:.2f}% after "
+                f"{result.metrics['iterations']} iterations"
+            )
+            del result
+            keras.utils.clear_session()
+            write_outputs(output_dir)
+        return write_outputs(output_dir)

@@ -16,6 +16,7 @@ import tensorflow as tf
 
 from keras_resnet import data, models
 from keras_resnet.io import write_json_atomic, write_text_atomic
+from keras_resnet.lock import directory_lock
 from keras_resnet.recipes import registry
 from keras_resnet.recipes.callbacks import ResumableCSVLogger, read_history
 from keras_resnet.recipes.distribute import is_chief, resolve_strategy
@@ -324,50 +325,55 @@ def train(
     if compress_schedule:
         recipe = compressed(recipe, per_epoch * num_epochs)
     chief = is_chief()
-    finished = _finished_run(output_dir, recipe)
-    if finished is not None and not overwrite:
-        return finished
-    if finished is not None:
-        _remove_outputs(output_dir)
-    # Only the chief writes outputs; other workers back up into a scratch directory.
-    work_dir = output_dir if chief else tempfile.mkdtemp(prefix="keras_resnet_worker_")
-    if chief:
-        _claim_output_dir(output_dir, recipe)
-    if seed is not None:
-        keras.utils.set_random_seed(seed)
-    train_ds, test_ds = _pipelines(recipe, about, global_batch, data_dir, seed, validation_steps)
-    policy = mixed_precision or recipe.mixed_precision
-    with dtype_policy(policy), strategy.scope():
-        model = _build_model(recipe, about, weights)
-        schedule = _compile(
-            model, recipe, about, global_batch / recipe.batch_size if scale_lr else 1.0
+    # One run per output directory (a second one stops here, before writing anything).
+    lock = directory_lock(output_dir, purpose=f"a run of {recipe.name}") if chief else None
+    with lock or contextlib.nullcontext():
+        finished = _finished_run(output_dir, recipe)
+        if finished is not None and not overwrite:
+            return finished
+        if finished is not None:
+            _remove_outputs(output_dir)
+        # Only the chief writes outputs; other workers back up into a scratch directory.
+        work_dir = output_dir if chief else tempfile.mkdtemp(prefix="keras_resnet_worker_")
+        if chief:
+            _claim_output_dir(output_dir, recipe)
+        if seed is not None:
+            keras.utils.set_random_seed(seed)
+        train_ds, test_ds = _pipelines(
+            recipe, about, global_batch, data_dir, seed, validation_steps
         )
-    if isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):
-        _patch_for_multiworker(model, strategy, next(iter(train_ds)))
-    throughput = Throughput(global_batch)
-    history = model.fit(
-        train_ds,
-        epochs=num_epochs,
-        steps_per_epoch=per_epoch,
-        validation_data=test_ds,
-        callbacks=[
-            *_callbacks(recipe, schedule, work_dir, output_dir if chief else None),
-            throughput,
-            *callbacks,
-        ],
-        shuffle=False,  # the tf.data pipeline shuffles
-        verbose=verbose,
-    )
-    metrics = _final_metrics(model, test_ds, recipe, num_epochs, start, throughput, strategy)
-    metrics["dtype_policy"] = policy or "float32"
-    test_split = about["splits"]["test"]
-    metrics["test_images"] = (
-        min(test_split, validation_steps * global_batch) if validation_steps else test_split
-    )
-    metrics["test_split_images"] = test_split
-    if chief:
-        _write_outputs(output_dir, recipe, metrics)
-    return TrainResult(model=model, history=history, metrics=metrics, output_dir=output_dir)
+        policy = mixed_precision or recipe.mixed_precision
+        with dtype_policy(policy), strategy.scope():
+            model = _build_model(recipe, about, weights)
+            schedule = _compile(
+                model, recipe, about, global_batch / recipe.batch_size if scale_lr else 1.0
+            )
+        if isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):
+            _patch_for_multiworker(model, strategy, next(iter(train_ds)))
+        throughput = Throughput(global_batch)
+        history = model.fit(
+            train_ds,
+            epochs=num_epochs,
+            steps_per_epoch=per_epoch,
+            validation_data=test_ds,
+            callbacks=[
+                *_callbacks(recipe, schedule, work_dir, output_dir if chief else None),
+                throughput,
+                *callbacks,
+            ],
+            shuffle=False,  # the tf.data pipeline shuffles
+            verbose=verbose,
+        )
+        metrics = _final_metrics(model, test_ds, recipe, num_epochs, start, throughput, strategy)
+        metrics["dtype_policy"] = policy or "float32"
+        test_split = about["splits"]["test"]
+        metrics["test_images"] = (
+            min(test_split, validation_steps * global_batch) if validation_steps else test_split
+        )
+        metrics["test_split_images"] = test_split
+        if chief:
+            _write_outputs(output_dir, recipe, metrics)
+        return TrainResult(model=model, history=history, metrics=metrics, output_dir=output_dir)
 
 
 def _pipelines(recipe, about, global_batch, data_dir, seed, validation_steps):
