@@ -11,7 +11,10 @@ Example:
     (None, 10)
 """
 
-from keras_resnet import schedules  # noqa: F401  (registers PaperSchedule for loading)
+from keras_resnet import (
+    _quiet_start,  # noqa: F401  (first: starts Keras without TF's chatter)
+    schedules,  # noqa: F401  (registers PaperSchedule for loading)
+)
 from keras_resnet.imagenet_utils import decode_predictions, preprocess_input
 from keras_resnet.models import *  # noqa: F403  (constructors, get_model, count_flops, ...)
 from keras_resnet.models import __all__ as _model_names

@@ -1,9 +1,11 @@
-"""The one error every registry lookup raises, worded as keras.applications words errors."""
+"""The errors keras_resnet raises, worded as keras.applications words them: an unknown name
+(every registry lookup), a file that cannot be parsed."""
 
 from __future__ import annotations
 
+import contextlib
 import difflib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 
 def unknown_name(
@@ -26,3 +28,27 @@ def unknown_name(
         f"Unknown {what}. The `{argument}` argument should be one of {list(allowed)}{extra}."
         f"{hint} Received: {argument}={value!r}"
     )
+
+
+@contextlib.contextmanager
+def reading(path: str, kind: str) -> Iterator[None]:
+    """Any error while a file is parsed becomes one ValueError naming the file and the kind
+    of file it should be (the parser's own words kept): a truncated safetensors, a ``.keras``
+    that is not a zip, an ``.h5`` with missing groups. A missing file stays FileNotFoundError.
+
+    Example:
+        >>> with reading("w.safetensors", "a safetensors checkpoint"):
+        ...     raise KeyError("header")
+        Traceback (most recent call last):
+        ...
+        ValueError: The file 'w.safetensors' cannot be read as a safetensors checkpoint \
+(KeyError: 'header').
+    """
+    try:
+        yield
+    except FileNotFoundError:
+        raise
+    except Exception as error:
+        raise ValueError(
+            f"The file {path!r} cannot be read as {kind} ({type(error).__name__}: {error})."
+        ) from error

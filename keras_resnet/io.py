@@ -31,9 +31,14 @@ def atomic_write(path: str, write: Callable[[str], object]) -> str:
     """
     directory = os.path.dirname(os.path.abspath(path))
     os.makedirs(directory, exist_ok=True)
-    tmp = os.path.join(directory, f".{os.path.basename(path)}.{os.getpid()}.{uuid.uuid4().hex}.tmp")
+    # The temporary name ends as the target does: Keras picks the format by suffix.
+    tmp = os.path.join(directory, f".tmp.{os.getpid()}.{uuid.uuid4().hex}.{os.path.basename(path)}")
     try:
         write(tmp)
+        # Some writers (safetensors) create 0600 files: give the file what `open` would.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):

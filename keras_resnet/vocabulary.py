@@ -22,6 +22,8 @@ INTERPOLATIONS = ("bilinear", "bicubic", "nearest", "area", "lanczos3")
 #: ImageNet's RGB channel mean and standard deviation of [0, 1] pixels (torchvision, timm).
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
+#: Weight files that are Python pickles (torch.save): never read, they can run arbitrary code.
+PICKLE_SUFFIXES = (".bin", ".pth", ".pt", ".pkl", ".ckpt")
 
 
 def check_choice(argument: str, value, allowed: Iterable) -> None:

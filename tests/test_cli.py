@@ -76,6 +76,8 @@ def test_train_writes_a_model_csv_png_and_metrics(trained):
     )
     assert "fashion_mnist_resnet20: test accuracy" in result.stdout
     assert "on 10,000 of 10,000 test images after 40 iterations" in result.stdout
+    # TensorFlow's start-up lines are hidden (KERAS_RESNET_TF_LOGS=1 shows them).
+    assert "absl::InitializeLog" not in result.stderr and "I0000 " not in result.stderr
     with open(out / "metrics.json") as f:
         metrics = json.load(f)
     assert metrics["iterations"] == 40 and 0.1 < metrics["test_accuracy"] <= 1

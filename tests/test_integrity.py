@@ -3,9 +3,11 @@
 import json
 import os
 import socket
+import stat
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 from keras_resnet import cli, recipes
@@ -67,3 +69,112 @@ def test_a_lock_on_another_host_is_refused_and_a_dead_holders_lock_is_taken_over
         ):
             pass
     assert not (tmp_path / "stale" / LOCK_FILE).exists()  # released on exit
+
+
+def test_broken_files_end_in_one_line_naming_them(tmp_path, monkeypatch, capsys):
+    import h5py
+    from PIL import Image
+
+    image = str(tmp_path / "img.png")
+    Image.new("RGB", (32, 32)).save(image)
+    (tmp_path / "bad.safetensors").write_bytes(b"\x10" + b"\x00" * 7 + b'{"a":')
+    (tmp_path / "bad.keras").write_bytes(b"not a zip")
+    (tmp_path / "bad.weights.h5").write_bytes(b"garbage")
+    with h5py.File(tmp_path / "bogus.h5", "w") as handle:  # names a dataset it lacks
+        handle.attrs["layer_names"] = [b"conv1"]
+        handle.create_group("conv1").attrs["weight_names"] = [b"conv1/missing:0"]
+    (tmp_path / "home_file").write_text("not a folder")
+    cases = [
+        (["--model", "resnet20", "--weights", "bad.safetensors"], "SafetensorError"),
+        (["--model", "bad.keras"], "is not a Keras .keras file (not a zip archive)"),
+        (["--model", "resnet20", "--weights", "bad.keras"], "BadZipFile"),
+        (["--model", "resnet20", "--weights", "bad.weights.h5"], "as Keras weights"),
+        (["--model", "resnet18", "--weights", "bogus.h5"], "legacy keras.applications .h5"),
+    ]
+    monkeypatch.chdir(tmp_path)
+    for arguments, message in cases:
+        with pytest.raises(SystemExit) as info:
+            cli.main(["predict", image, *arguments])
+        error = capsys.readouterr().err
+        assert info.value.code == 2, arguments
+        assert message in error and error.count("\n") == 1, error
+        named = arguments[-1]
+        assert repr(named) in error, error
+    # KERAS_HOME naming a file: an unwritable cache (tests/test_zoo_cache.py); offline and
+    # with nothing cached, the one-line offline error.
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "home_file"))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    with pytest.raises(SystemExit) as info:
+        cli.main(["predict", image, "--model", "resnet18"])
+    error = capsys.readouterr().err
+    assert info.value.code == 2 and error.count("\n") == 1, error
+    assert "keras-resnet weights download resnet18.tv_in1k" in error
+
+
+def test_keras_weights_of_another_architecture_are_refused(tmp_path, build):
+    import keras_resnet
+
+    plain = build("plain20")
+    plain.save_weights(tmp_path / "plain20.weights.h5")
+    plain.save(tmp_path / "plain20.keras")
+    for path in (tmp_path / "plain20.weights.h5", tmp_path / "plain20.keras"):
+        with pytest.raises(ValueError, match=r"saved from another architecture.*'add'"):
+            keras_resnet.ResNet20(weights=str(path))
+        assert keras_resnet.Plain20(weights=str(path)).count_params() == plain.count_params()
+    with pytest.raises(ValueError, match=r"holds 11 layers the model lacks.*'add'"):
+        keras_resnet.Plain20(weights=str(_saved(build("resnet20"), tmp_path)))
+
+
+def _saved(model, folder):
+    path = folder / f"{model.name}.weights.h5"
+    model.save_weights(path)
+    return path
+
+
+def test_files_the_package_writes_have_normal_permissions(tmp_path):
+    from keras_resnet.io import write_json_atomic
+    from keras_resnet.zoo import cache
+
+    old = os.umask(0o022)
+    try:
+        json_path = write_json_atomic(str(tmp_path / "metrics.json"), {"a": 1})
+        state_path = cache.store(
+            {"dense/kernel": np.ones((2, 1), "float32")}, str(tmp_path / "w.safetensors")
+        )
+    finally:
+        os.umask(old)
+    for path in (json_path, state_path, state_path + ".sha256"):
+        assert stat.S_IMODE(os.stat(path).st_mode) == 0o644, path
+
+
+def test_model_files_are_replaced_atomically_and_best_survives_a_restart(tmp_path, build):
+    import zipfile
+
+    from keras_resnet.recipes.callbacks import AtomicModelCheckpoint
+
+    model = build("resnet20")
+    last = AtomicModelCheckpoint(str(tmp_path / "last.keras"))
+    last.set_model(model)
+    last.on_epoch_end(0, {})
+    saved = (tmp_path / "last.keras").read_bytes()
+    assert zipfile.is_zipfile(tmp_path / "last.keras")
+
+    class KilledWhileSaving:
+        def save(self, path):
+            with open(path, "wb") as handle:
+                handle.write(b"half a zip")
+            raise KeyboardInterrupt  # the process stops here, mid-file
+
+    last.set_model(KilledWhileSaving())
+    with pytest.raises(KeyboardInterrupt):
+        last.on_epoch_end(1, {})
+    assert (tmp_path / "last.keras").read_bytes() == saved
+    assert sorted(os.listdir(tmp_path)) == ["last.keras"]  # no temporary file left
+    # A resumed run starts from the best accuracy its history holds.
+    best = AtomicModelCheckpoint(str(tmp_path / "best.keras"), "val_accuracy",
+                                 initial_value_threshold=0.9)  # fmt: skip
+    best.set_model(model)
+    best.on_epoch_end(0, {"val_accuracy": 0.8})
+    assert not (tmp_path / "best.keras").exists()
+    best.on_epoch_end(1, {"val_accuracy": 0.95})
+    assert zipfile.is_zipfile(tmp_path / "best.keras") and best.best == 0.95

@@ -65,6 +65,7 @@ def hub():
     server.add(
         "test/resnet20-no-weights", "4" * 40, {"config.json": _resnet20_repo()["config.json"]}
     )
+    server.add("test/bad-config", "5" * 40, {"config.json": HubFile(b'{"architecture": ')})
     yield server.start()
     server.stop()
 
@@ -168,6 +169,7 @@ def test_bad_downloads_give_clear_errors_and_cache_nothing(hub, tmp_path):
         "hf://test/resnet20-no-weights",
         "hf://test/missing",
         "hf://test/resnet20@" + "9" * 40,
+        "hf://test/bad-config",
         "hf://test/resnet20",  # the zoo's own card format, and a good download after bad ones
     ]
     cases = [
@@ -177,7 +179,7 @@ def test_bad_downloads_give_clear_errors_and_cache_nothing(hub, tmp_path):
     *results, good = _run(cases, tmp_path, home, hub=hub)
     assert good["ok"], good
     assert not any(r["ok"] for r in results), results
-    pinned, corrupt, truncated, no_file, no_repo, no_revision = results
+    pinned, corrupt, truncated, no_file, no_repo, no_revision, bad_config = results
     assert pinned["type"] == "ValueError" and "sha256" in pinned["message"]
     assert RESNET18["sha256"] in pinned["message"]
     assert corrupt["type"] == "ValueError" and "sha256" in corrupt["message"]
@@ -187,6 +189,9 @@ def test_bad_downloads_give_clear_errors_and_cache_nothing(hub, tmp_path):
     assert "no file 'model.safetensors'" in no_file["message"]
     assert "no repository 'test/missing'" in no_repo["message"]
     assert "no revision" in no_revision["message"]
+    assert bad_config["type"] == "ValueError", bad_config
+    assert "The config.json of hf://test/bad-config" in bad_config["message"]
+    assert "is not valid JSON" in bad_config["message"]
     good_sha256 = hub.repos["test/resnet20"]["1" * 40]["model.safetensors"].sha256
     weights_cache = home / "keras" / "keras_resnet" / "weights"
     converted = [n for n in os.listdir(weights_cache) if n.endswith(".safetensors")]

@@ -339,7 +339,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         resnet18    imagenet  basic       (2, 2, 2, 2)          1.800G
         0
     """
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # keep TensorFlow's start-up chatter out
     parser = build_parser()
     args = parser.parse_args(argv)
     handlers = {

@@ -64,6 +64,40 @@ class ResumableCSVLogger(keras.callbacks.CSVLogger):
         super().on_epoch_end(epoch, logs)
 
 
+class AtomicModelCheckpoint(keras.callbacks.Callback):
+    """Save the model at the end of each epoch (or when ``monitor`` improves) through a
+    temporary file renamed over ``filepath``: a kill while saving never leaves a broken or
+    0-byte model file (``keras.callbacks.ModelCheckpoint`` writes in place).
+
+    ``best`` starts at ``initial_value_threshold``: a resumed run passes the best value its
+    history holds, so a worse epoch after a restart does not replace the best model.
+
+    Example:
+        >>> AtomicModelCheckpoint("best.keras", monitor="val_accuracy").best
+        -inf
+    """
+
+    def __init__(self, filepath: str, monitor: str | None = None, *, mode: str = "max",
+                 initial_value_threshold: float | None = None):  # fmt: skip
+        super().__init__()
+        if mode not in ("max", "min"):
+            raise ValueError(f"The `mode` argument should be 'max' or 'min'. Received: {mode!r}")
+        self.filepath, self.monitor, self.mode = filepath, monitor, mode
+        worst = float("-inf") if mode == "max" else float("inf")
+        self.best = worst if initial_value_threshold is None else initial_value_threshold
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self.monitor is not None:
+            value = (logs or {}).get(self.monitor)
+            if value is None:
+                return
+            better = value > self.best if self.mode == "max" else value < self.best
+            if not better:
+                return
+            self.best = float(value)
+        atomic_write(self.filepath, lambda tmp: self.model.save(tmp))
+
+
 def read_history(path: str) -> dict[str, list[float]]:
     """Columns of a history CSV as lists of floats.
 

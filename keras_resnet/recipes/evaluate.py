@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import zipfile
 
 import keras
 import numpy as np
@@ -11,6 +12,7 @@ import tensorflow as tf
 from keras_resnet import data
 from keras_resnet.data import transforms
 from keras_resnet.data.catalog import CIFAR_STYLE
+from keras_resnet.errors import reading
 from keras_resnet.models import recursion_limit
 
 CROPS = ("center", "ten", "multiscale")
@@ -31,8 +33,10 @@ def load_model(model_or_path) -> keras.Model:
             "The `model` argument should be a keras.Model or the path of an existing .keras "
             f"file. Received: model={path!r}"
         )
-    with recursion_limit(50_000):  # ResNet-1202's graph is deeper than Python's default
-        return keras.saving.load_model(path)
+    if not zipfile.is_zipfile(path):
+        raise ValueError(f"The file {path!r} is not a Keras .keras file (not a zip archive).")
+    with recursion_limit(50_000), reading(path, "a Keras .keras model"):
+        return keras.saving.load_model(path)  # ResNet-1202 is deeper than Python's default
 
 
 def _scores(model, views) -> np.ndarray:

@@ -18,7 +18,11 @@ from keras_resnet import data, models
 from keras_resnet.io import write_json_atomic, write_text_atomic
 from keras_resnet.lock import directory_lock
 from keras_resnet.recipes import registry
-from keras_resnet.recipes.callbacks import ResumableCSVLogger, read_history
+from keras_resnet.recipes.callbacks import (
+    AtomicModelCheckpoint,
+    ResumableCSVLogger,
+    read_history,
+)
 from keras_resnet.recipes.distribute import is_chief, resolve_strategy
 from keras_resnet.recipes.plot import plot_error_curves
 from keras_resnet.recipes.recipe import Recipe
@@ -452,14 +456,14 @@ def _callbacks(recipe: Recipe, schedule, work_dir: str, output_dir: str | None) 
             keras.callbacks.ReduceLROnPlateau("val_accuracy", factor=0.1, patience=5, mode="max")
         )
     if output_dir is not None:
+        history = read_history(os.path.join(output_dir, "history.csv"))  # of earlier runs
         callbacks += [
             ResumableCSVLogger(os.path.join(output_dir, "history.csv")),
-            keras.callbacks.ModelCheckpoint(os.path.join(output_dir, "last.keras")),
-            keras.callbacks.ModelCheckpoint(
+            AtomicModelCheckpoint(os.path.join(output_dir, "last.keras")),
+            AtomicModelCheckpoint(
                 os.path.join(output_dir, "best.keras"),
                 monitor="val_accuracy",
-                mode="max",
-                save_best_only=True,
+                initial_value_threshold=max(history.get("val_accuracy", []), default=None),
             ),
             keras.callbacks.TensorBoard(os.path.join(output_dir, "logs")),
         ]

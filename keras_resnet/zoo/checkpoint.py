@@ -18,6 +18,7 @@ from keras_resnet.vocabulary import (
     IMAGENET_MEAN,
     IMAGENET_STD,
     INTERPOLATIONS,
+    PICKLE_SUFFIXES,
     PREPROCESSING_KEYS,
     SHORTCUTS,
     VARIANTS,
@@ -132,6 +133,12 @@ class Checkpoint:
         check_choice("format", self.format, FORMATS)
         check_choice("variant", self.variant, VARIANTS)
         check_choice("shortcut", self.shortcut, (*SHORTCUTS, "none"))  # "none": plain nets
+        if self.filename and self.filename.lower().endswith(PICKLE_SUFFIXES):
+            raise ValueError(
+                f"The checkpoint {self.name!r} names the pickle file {self.filename!r}: "
+                "keras_resnet never unpickles weight files (they can run arbitrary code); "
+                "publish a `.safetensors` file instead."
+            )
 
     @property
     def tag(self) -> str:

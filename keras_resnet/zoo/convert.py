@@ -18,7 +18,8 @@ import re
 
 import numpy as np
 
-from keras_resnet.vocabulary import BN_EPSILON
+from keras_resnet.errors import reading
+from keras_resnet.vocabulary import BN_EPSILON, PICKLE_SUFFIXES
 
 #: Bump when a conversion changes: cached conversions are keyed by it.
 CONVERTER_VERSION = 1
@@ -33,7 +34,6 @@ _TORCH_PROJECTION = re.compile(r"layer(\d)\.(\d+)\.downsample\.([01])\.(\w+)")
 _KERAS_BLOCK = re.compile(r"conv(\d)_block(\d+)_(\d)_(conv|bn)/")
 
 #: Pickle-based checkpoint files: never opened (unpickling can run arbitrary code).
-PICKLE_SUFFIXES = (".bin", ".pth", ".pt", ".pkl", ".ckpt")
 
 
 def _torch_name(key: str) -> tuple[str, str] | None:
@@ -187,7 +187,8 @@ safetensors is the way. Received: weights='weights.bin'
                 "A keras_applications checkpoint is a legacy keras.applications `.h5` file. "
                 f"Received: weights={path!r}"
             )
-        return from_keras_applications_h5(path)
+        with reading(path, "a legacy keras.applications .h5 file"):
+            return from_keras_applications_h5(path)
     if not lower.endswith(".safetensors"):
         raise ValueError(
             "The zoo reads `.safetensors` (torchvision/timm or keras_resnet layout) and legacy "
@@ -197,7 +198,8 @@ safetensors is the way. Received: weights='weights.bin'
 
     if not os.path.isfile(path):
         raise FileNotFoundError(f"The `weights` file does not exist. Received: weights={path!r}")
-    state = load_file(path)
+    with reading(path, "a safetensors checkpoint"):
+        state = load_file(path)
     layout = detect_layout(state)
     expected = {"timm": "torchvision", "keras_resnet": "keras_resnet"}.get(format, layout)
     if layout != expected:

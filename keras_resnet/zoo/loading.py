@@ -9,10 +9,15 @@ fills the built model.
 from __future__ import annotations
 
 import dataclasses
+import io
 import os
+import tempfile
+import zipfile
 
 import keras
 
+from keras_resnet.errors import reading
+from keras_resnet.vocabulary import PICKLE_SUFFIXES
 from keras_resnet.zoo import convert, registry
 from keras_resnet.zoo.checkpoint import Checkpoint
 
@@ -50,7 +55,7 @@ def _is_local_path(weights: str) -> bool:
     return (
         os.path.exists(weights)
         or os.path.sep in weights
-        or lower.endswith((*WEIGHT_FILE_SUFFIXES, *convert.PICKLE_SUFFIXES))
+        or lower.endswith((*WEIGHT_FILE_SUFFIXES, *PICKLE_SUFFIXES))
     )
 
 
@@ -107,7 +112,7 @@ load into variant='v1').
 
 
 def _check_local_file(path: str, target: Target) -> None:
-    if path.lower().endswith(convert.PICKLE_SUFFIXES):
+    if path.lower().endswith(PICKLE_SUFFIXES):
         raise ValueError(
             "keras_resnet never unpickles weight files (they can run arbitrary code); "
             "safetensors is the way: convert the checkpoint to `.safetensors`, `.weights.h5` "
@@ -130,6 +135,62 @@ def _check_local_file(path: str, target: Target) -> None:
         )
 
 
+def _saved_names(source) -> set[str]:
+    """Every group and dataset path in a Keras weights file (a path or a file object)."""
+    import h5py
+
+    names: set[str] = set()
+    with h5py.File(source, "r") as handle:
+        handle.visit(names.add)
+    return names
+
+
+def check_layer_names(model: keras.Model, path: str) -> None:
+    """Refuse a ``.weights.h5`` / ``.keras`` file saved from another architecture.
+
+    Keras loads such files by position: Plain-20's weights fill ResNet-20 (same shapes)
+    without a word. The names a Keras weights file holds (``layers/add_3``,
+    ``layers/zero_pad_shortcut``, ``layers/batch_normalization_19/vars/0``) are compared with
+    those the model itself saves.
+
+    Example:
+        >>> import tempfile
+        >>> path = os.path.join(tempfile.mkdtemp(), "plain.weights.h5")
+        >>> keras_resnet.Plain20().save_weights(path)
+        >>> check_layer_names(keras_resnet.ResNet20(), path)  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        ValueError: The file '...plain.weights.h5' was saved from another architecture than \
+the model 'resnet20': 11 of the model's layers are missing from it (e.g. ['add', ...]). ...
+    """
+    with reading(path, "Keras weights"):
+        if path.lower().endswith(".keras"):
+            with zipfile.ZipFile(path) as archive:
+                saved = _saved_names(io.BytesIO(archive.read("model.weights.h5")))
+        else:
+            saved = _saved_names(path)
+    with tempfile.TemporaryDirectory() as folder:
+        own = os.path.join(folder, "model.weights.h5")
+        model.save_weights(own)
+        expected = _saved_names(own)
+    if saved == expected:
+        return
+    layers = lambda names: sorted({n.split("/")[1] for n in names if n.startswith("layers/")})  # noqa: E731
+    missing, extra = layers(expected - saved), layers(saved - expected)
+    parts = []
+    if missing:
+        parts.append(
+            f"{len(missing)} of the model's layers are missing from it (e.g. {missing[:4]})"
+        )
+    if extra:
+        parts.append(f"it holds {len(extra)} layers the model lacks (e.g. {extra[:4]})")
+    raise ValueError(
+        f"The file {path!r} was saved from another architecture than the model {model.name!r}: "
+        f"{' and '.join(parts) or 'their variables differ'}. Is it for another depth, shortcut "
+        "option, or a plain net?"
+    )
+
+
 def load_weights(model: keras.Model, weights: str | Checkpoint | None) -> keras.Model:
     """Fill ``model`` with what ``resolve_weights`` returned, and return it.
 
@@ -150,7 +211,9 @@ def load_weights(model: keras.Model, weights: str | Checkpoint | None) -> keras.
         state = cache.load_converted(weights)
         convert.assign(model, state, source=f"The checkpoint {weights.name!r}")
     elif weights.lower().endswith(_KERAS_SUFFIXES):
-        model.load_weights(weights)
+        check_layer_names(model, weights)
+        with reading(weights, "Keras weights"):
+            model.load_weights(weights)
     else:
         convert.assign(model, convert.read_checkpoint(weights), source=f"The file {weights!r}")
     return model
