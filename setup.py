@@ -23,7 +23,7 @@ setup(
     python_requires=">=3.10",
     packages=find_packages(include=["keras_resnet", "keras_resnet.*"]),
     include_package_data=True,
-    package_data={"keras_resnet": ["zoo/*.json", "*.json"]},
+    package_data={"keras_resnet": ["zoo/*.json", "*.json", "py.typed"]},
     install_requires=[
         "tensorflow>=2.16",
         "keras>=3.3",
@@ -45,8 +45,23 @@ setup(
         "dev": ["pytest>=8", "pytest-timeout>=2.3", "ruff>=0.6"],
     },
     entry_points={"console_scripts": ["keras-resnet=keras_resnet.cli:main"]},
+    project_urls={
+        "Paper": "https://arxiv.org/abs/1512.03385",
+        "Keras": "https://keras.io",
+        "Weights (Hugging Face Hub)": "https://huggingface.co/timm",
+    },
     classifiers=[
+        # What CI tests: CPython 3.11 on Linux, the TensorFlow backend (README, "Install").
+        "Development Status :: 4 - Beta",
+        "Intended Audience :: Science/Research",
+        "Intended Audience :: Developers",
+        "License :: OSI Approved :: Apache Software License",
+        "Operating System :: POSIX :: Linux",
         "Programming Language :: Python :: 3",
+        "Programming Language :: Python :: 3 :: Only",
+        "Programming Language :: Python :: 3.11",
         "Topic :: Scientific/Engineering :: Artificial Intelligence",
+        "Topic :: Scientific/Engineering :: Image Recognition",
+        "Typing :: Typed",
     ],
 )
