@@ -83,17 +83,29 @@ def test_train_writes_a_model_csv_png_and_metrics(trained):
     assert metrics["iterations"] == 40 and 0.1 < metrics["test_accuracy"] <= 1
 
 
-def test_evaluate_prints_accuracy_and_writes_json(trained, fashion_dir, tmp_path):
+def test_evaluate_prints_accuracy_and_writes_json(trained, fashion_dir, tmp_path, capsys):
     out, _ = trained
     report = tmp_path / "eval.json"
     result = _cli("evaluate", out / "best.keras", "--dataset", "fashion_mnist",
                   "--data-dir", fashion_dir, "--json", report)  # fmt: skip
     assert "fashion_mnist test (center): accuracy" in result.stdout
+    assert "on 10,000 images" in result.stdout
+    assert "10000/10000" in result.stdout  # Keras' progress bar, one line when not a terminal
     with open(report) as f:
         assert json.load(f)["examples"] == 10_000
+    # --limit, --batch-size and JSON on stdout, in this process.
+    with pytest.raises(SystemExit):
+        cli.main(["evaluate", str(out / "best.keras"), "--weights", "imagenet",
+                  "--dataset", "fashion_mnist"])  # fmt: skip
+    assert "`--weights` applies to a model name" in capsys.readouterr().err
+    assert cli.main(["evaluate", str(out / "best.keras"), "--dataset", "fashion_mnist",
+                     "--data-dir", fashion_dir, "--limit", "300", "--batch-size", "128",
+                     "--json"]) == 0  # fmt: skip
+    limited = json.loads(capsys.readouterr().out)
+    assert limited["examples"] == 300 and 0 <= limited["accuracy"] <= 1
 
 
-def test_predict_reports_unreadable_files_and_goes_on(trained, fashion_dir, tmp_path):
+def test_predict_reports_unreadable_files_and_goes_on(trained, fashion_dir, tmp_path, capsys):
     out, _ = trained
     from PIL import Image
 
@@ -116,6 +128,11 @@ def test_predict_reports_unreadable_files_and_goes_on(trained, fashion_dir, tmp_
     assert "c.jpg: error: not a readable image" in result.stderr
     assert "bomb.png: error: over Pillow's decompression-bomb limit" in result.stderr
     assert "truncated.jpg: error: not a readable image (image file is truncated" in result.stderr
+    assert cli.main(["predict", *map(str, files), "--model", str(out / "best.keras"),
+                     "--data-dir", fashion_dir, "--top", "2", "--json"]) == 0  # fmt: skip
+    rows = json.loads(capsys.readouterr().out)
+    assert [r["error"] is None for r in rows] == [True, False, True, False, False]
+    assert {c["name"] for c in rows[0]["classes"]} <= set(fashion) and len(rows[0]["classes"]) == 2
     only_bad = _cli("predict", files[4], "--model", out / "best.keras", check=False)
     assert only_bad.returncode == 1
 
@@ -133,6 +150,17 @@ def test_predict_a_one_channel_model_without_a_dataset(tmp_path):
     assert [name for _, name, _ in prediction.classes] == [
         f"class {i}" for i, _, _ in prediction.classes
     ]
+
+
+def test_listings_print_json(capsys):
+    listings = [(["models", "resnet20", "--json"], "model"), (["recipes", "--json"], "dataset"),
+                (["weights", "list", "--arch", "resnet50", "--json"], "repo_id")]  # fmt: skip
+    for argv, key in listings:
+        assert cli.main(argv) == 0
+        rows = json.loads(capsys.readouterr().out)
+        assert rows and all(key in row for row in rows), argv
+    assert cli.main(["models", "resnet20", "plain20", "--json"]) == 0
+    assert [r["blocks"] for r in json.loads(capsys.readouterr().out)] == [[3, 3, 3]] * 2
 
 
 def test_every_subcommand_explains_its_options(capsys):

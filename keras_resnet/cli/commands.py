@@ -9,20 +9,39 @@ Example:
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import sys
 import time
 from collections.abc import Sequence
 
 from keras_resnet.cli import weights as cli_weights
+from keras_resnet.cli.output import add_json_option, emit_json
 from keras_resnet.version import __version__
+
+
+def _model_from(name_or_file: str, weights: str | None):
+    """A saved ``.keras`` file, or a model name built with ``weights`` (its default if None)."""
+    from keras_resnet import models, recipes
+
+    if name_or_file.endswith(".keras"):
+        if weights is not None:
+            raise ValueError(
+                f"`--weights` applies to a model name, not to a saved file. Received: "
+                f"--weights {weights!r} with {name_or_file!r}"
+            )
+        return recipes.load_model(name_or_file)
+    options = {} if weights is None else {"weights": weights}
+    return models.get_model(name_or_file, **options)  # carries its checkpoint
 
 
 def _format_count(value: float | None, unit: float, suffix: str) -> str:
     return "-" if value is None else f"{value / unit:.3f}{suffix}"
 
 
-def models_table(*, count: bool, names: Sequence[str] | None = None, out=None) -> list[dict]:
+def models_table(
+    *, count: bool, names: Sequence[str] | None = None, out=None, quiet: bool = False
+) -> list[dict]:
     """Print (and return) one row per model: family, block, blocks per stage, paper FLOPs.
 
     With ``count=True`` each model is built (random weights) to add its trainable
@@ -38,7 +57,7 @@ def models_table(*, count: bool, names: Sequence[str] | None = None, out=None) -
 
     from keras_resnet import models
 
-    out = out or sys.stdout
+    out = open(os.devnull, "w") if quiet else (out or sys.stdout)  # noqa: SIM115
     specs = [models.get_spec(name) for name in (names or models.list_models())]
     header = f"{'model':<11} {'family':<9} {'block':<11} {'blocks':<16} {'paper FLOPs':>11}"
     if count:
@@ -144,61 +163,62 @@ def _study(args) -> int:
 
 
 def _evaluate(args) -> int:
-    import json
-
     from keras_resnet import recipes
 
     result = recipes.evaluate(
-        args.model, args.dataset, split=args.split, crops=args.crops, data_dir=args.data_dir
-    )
+        _model_from(args.model, args.weights), args.dataset, split=args.split, crops=args.crops,
+        data_dir=args.data_dir, batch_size=args.batch_size, limit=args.limit,
+        verbose=0 if args.json == "-" else (1 if sys.stdout.isatty() else 2),
+    )  # fmt: skip
+    if emit_json(args.json, result) and args.json == "-":
+        return 0
     line = f"{args.dataset} {args.split} ({args.crops}): accuracy {100 * result['accuracy']:.2f}%"
     if "top5_accuracy" in result:
         line += f", top-5 {100 * result['top5_accuracy']:.2f}%"
-    print(line + f" on {result['examples']} images")
-    if args.json:
-        with open(args.json, "w") as f:
-            json.dump(result, f, indent=2)
+    print(line + f" on {result['examples']:,} images")
     return 0
 
 
 def _predict(args) -> int:
-    from keras_resnet import models, recipes
+    from keras_resnet import recipes
 
-    if args.model.endswith(".keras"):
-        model = recipes.load_model(args.model)
-    else:
-        options = {} if args.weights is None else {"weights": args.weights}
-        model = models.get_model(args.model, **options)  # carries its checkpoint
-    readable = 0
-    for prediction in recipes.predict_files(
-        model,
-        args.images,
-        dataset=args.dataset,
-        data_dir=args.data_dir,
-        top=args.top,
-    ):
+    model = _model_from(args.model, args.weights)
+    predictions = recipes.predict_files(
+        model, args.images, dataset=args.dataset, data_dir=args.data_dir, top=args.top
+    )
+    readable = sum(p.error is None for p in predictions)
+    rows = [
+        {"path": p.path, "error": p.error,
+         "classes": [{"index": i, "name": n, "score": score} for i, n, score in p.classes]}
+        for p in predictions
+    ]  # fmt: skip
+    if emit_json(args.json, rows) and args.json == "-":
+        return 0 if readable else 1
+    for prediction in predictions:
         if prediction.error:
             print(f"{prediction.path}: error: {prediction.error}", file=sys.stderr)
             continue
-        readable += 1
         best = ", ".join(f"{name} {score:.3f}" for _, name, score in prediction.classes)
         print(f"{prediction.path}: {best}")
     return 0 if readable else 1
 
 
 def _models(args) -> int:
-    models_table(count=args.count, names=args.names)
+    rows = models_table(count=args.count, names=args.names, quiet=args.json == "-")
+    emit_json(args.json, rows)
     return 0
 
 
 def _recipes(args) -> int:
     from keras_resnet import recipes
 
+    rows = [dataclasses.asdict(recipes.get(name)) for name in recipes.list_recipes()]
+    if emit_json(args.json, rows) and args.json == "-":
+        return 0
     print(f"{'recipe':<28} {'model':<11} {'dataset':<14} {'batch':>5} {'steps':>8}  source")
-    for name in recipes.list_recipes():
-        r = recipes.get(name)
-        row = f"{name:<28} {r.model:<11} {r.dataset:<14} {r.batch_size:>5} {r.steps:>8}"
-        print(f"{row}  {r.description}")
+    for r in rows:
+        row = f"{r['name']:<28} {r['model']:<11} {r['dataset']:<14} {r['batch_size']:>5} "
+        print(f"{row}{r['steps']:>8}  {r['description']}")
     return 0
 
 
@@ -235,6 +255,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"keras-resnet {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
+    weights_help = (
+        "weights for a model name: 'imagenet' (the default for ResNet-18...152), a checkpoint "
+        "tag or name (keras-resnet weights list), hf://owner/repo, or a "
+        ".weights.h5/.keras/.safetensors file"
+    )
+
     def command(name, help_text):
         return commands.add_parser(name, help=help_text, description=help_text)
 
@@ -248,8 +274,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="build each model to count trainable parameters and multiply-adds "
         "(ResNet-1202 alone takes about 30 s)",
     )
-
-    command("recipes", "list the training recipes")
+    add_json_option(models_parser)
+    add_json_option(command("recipes", "list the training recipes"))
 
     train = command("train", "train a recipe; the same command again resumes after a kill")
     train.add_argument("--recipe", required=True, help="recipe name (see `keras-resnet recipes`)")
@@ -295,8 +321,11 @@ def build_parser() -> argparse.ArgumentParser:
     study.add_argument("--seed", type=int, default=0, help="seed for every net (default: 0)")
     _add_run_options(study, steps_help="iterations per net instead of --epochs")
 
-    evaluate = command("evaluate", "accuracy of a saved model on a dataset")
-    evaluate.add_argument("model", help="a .keras file (e.g. runs/RECIPE/best.keras)")
+    evaluate = command("evaluate", "accuracy of a saved model or a pretrained one on a dataset")
+    evaluate.add_argument(
+        "model", help="a .keras file (e.g. runs/RECIPE/best.keras) or a model name (resnet50)"
+    )
+    evaluate.add_argument("--weights", help=weights_help)
     evaluate.add_argument("--dataset", required=True, help="dataset name, e.g. fashion_mnist")
     evaluate.add_argument("--split", default="test", help="TFDS split (default: test)")
     evaluate.add_argument(
@@ -305,20 +334,17 @@ def build_parser() -> argparse.ArgumentParser:
         default="center",
         help="test-time views: the single view, 10 crops, or multi-scale (default: center)",
     )
+    evaluate.add_argument("--batch-size", type=int, default=256, help="images per batch (256)")
+    evaluate.add_argument("--limit", type=int, help="evaluate the first N images only")
     evaluate.add_argument("--data-dir", help="tensorflow-datasets data directory")
-    evaluate.add_argument("--json", metavar="PATH", help="also write the result as JSON")
+    add_json_option(evaluate)
 
     predict = command("predict", "classify image files")
     predict.add_argument("images", nargs="+", metavar="IMAGE", help="image files")
     predict.add_argument(
         "--model", default="resnet50", help="a model name or a .keras file (default: resnet50)"
     )
-    predict.add_argument(
-        "--weights",
-        help="weights for a model name: 'imagenet' (the default for ResNet-18...152), a "
-        "checkpoint tag or name (keras-resnet weights list), hf://owner/repo, or a "
-        ".weights.h5/.keras/.safetensors file; ImageNet weights print ImageNet class names",
-    )
+    predict.add_argument("--weights", help=weights_help + "; ImageNet weights print its names")
     predict.add_argument(
         "--dataset", help="the dataset the model was trained on: its preprocessing and class names"
     )
@@ -326,6 +352,7 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument(
         "--top", type=int, default=5, help="classes to print per image (default: 5)"
     )
+    add_json_option(predict)
     cli_weights.add_parser(commands)
     return parser
 

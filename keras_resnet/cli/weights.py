@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 
+from keras_resnet.cli.output import add_json_option, emit_json
+
 
 def add_parser(commands) -> None:
     """Add the ``weights`` subcommand and its own subcommands to ``commands``."""
@@ -21,6 +23,7 @@ def add_parser(commands) -> None:
     actions = weights.add_subparsers(dest="action", metavar="ACTION", required=True)
     listing = actions.add_parser("list", help="list checkpoints with their top-1 and license")
     listing.add_argument("--arch", help="only checkpoints for this model (e.g. resnet50)")
+    add_json_option(listing)
     info = actions.add_parser("info", help="everything the registry knows about a checkpoint")
     info.add_argument("name", help="a checkpoint name, e.g. resnet50.tv_in1k")
     download = actions.add_parser(
@@ -63,9 +66,12 @@ def _list(args) -> int:
     archs = sorted({registry.get(name).arch for name in registry.list_weights()})
     if arch is not None and arch not in archs:
         raise unknown_name("architecture with pretrained weights", "arch", args.arch, archs)
+    infos = [registry.weights_info(name) for name in registry.list_weights(arch)]
+    if emit_json(args.json, infos) and args.json == "-":
+        return 0
     print(f"{'name':<20} {'top-1':>6}  {'license':<13} {'pinned':<8} repo")
-    for name in registry.list_weights(arch):
-        info = registry.weights_info(name)
+    for info in infos:
+        name = info["name"]
         top1 = info["metrics"].get("top1")
         pinned = "yes" if info["sha256"] and info["revision"] else "no"
         top1_text = f"{top1:.2f}" if top1 is not None else "-"

@@ -14,6 +14,7 @@ from keras_resnet.data import transforms
 from keras_resnet.data.catalog import CIFAR_STYLE
 from keras_resnet.errors import reading
 from keras_resnet.models import recursion_limit
+from keras_resnet.recipes.train import check_positive
 
 CROPS = ("center", "ten", "multiscale")
 
@@ -39,6 +40,19 @@ def load_model(model_or_path) -> keras.Model:
         return keras.saving.load_model(path)  # ResNet-1202 is deeper than Python's default
 
 
+class _Collected(list):
+    """Score batches, moving the progress bar on as each arrives."""
+
+    def __init__(self, progress: keras.utils.Progbar):
+        super().__init__()
+        self.progress, self.done = progress, 0
+
+    def append(self, scores) -> None:
+        super().append(scores)
+        self.done += len(scores)
+        self.progress.update(self.done)
+
+
 def _scores(model, views) -> np.ndarray:
     return np.asarray(model.predict_on_batch(views), np.float64)
 
@@ -53,6 +67,7 @@ def evaluate(
     batch_size: int = 256,
     limit: int | None = None,
     preprocessing=None,
+    verbose: int = 0,
 ) -> dict:
     """Top-1 (and top-5) accuracy of a model on ``dataset`` with the paper's test views.
 
@@ -61,6 +76,8 @@ def evaluate(
     averaged; CIFAR-like images are first zero-padded by 4 pixels) or ``"multiscale"`` (the
     fully-convolutional model averaged over shorter sides {224, 256, 384, 480, 640}, scaled
     to the image size for CIFAR-like data). ``limit`` evaluates the first examples only.
+    ``verbose=1`` shows Keras' progress bar (images done, running accuracy), 2 one line at
+    the end.
     For ImageNet-like data the centre view is the checkpoint's own when the model carries a
     pretrained checkpoint (``model.checkpoint``) or ``preprocessing`` names one (anything
     ``data.preprocessing_dict`` takes), else the paper's.
@@ -73,14 +90,18 @@ def evaluate(
         raise ValueError(
             f"The `crops` argument should be one of {CROPS}. Received: crops={crops!r}"
         )
+    for name, value in (("batch_size", batch_size), ("limit", limit)):
+        check_positive(name, value)
     model = load_model(model_or_path)
     ds, defaults, size = data.decoded(dataset, split, data_dir=data_dir)
+    total = data.info(dataset, data_dir)["splits"].get(split)
     if limit is not None:
         ds = ds.take(limit)
+        total = min(total, limit) if total else limit
+    progress = keras.utils.Progbar(total, verbose=verbose, unit_name="image")
+    all_scores, all_labels = _Collected(progress), []
     cifar_style = defaults.style == CIFAR_STYLE
     mean = 0.0 if cifar_style else tf.constant(transforms.IMAGENET_MEAN_RGB)
-
-    all_scores, all_labels = [], []
     if crops == "center":
         view = data.evaluation_view(defaults.style, size=size, preprocessing=preprocessing or model)
         ds = ds.map(lambda x, y: (view(x), y))
@@ -109,6 +130,8 @@ def evaluate(
             all_scores.append(data.multiscale_predict(net, image, scales, mean=mean))
             all_labels.append(np.atleast_1d(label.numpy()))
     scores, labels = np.concatenate(all_scores), np.concatenate(all_labels)
+    if verbose:
+        progress.update(len(labels), finalize=True)
     top1 = float(np.mean(scores.argmax(axis=1) == labels))
     result = {"accuracy": top1, "error": 1.0 - top1, "examples": len(labels), "crops": crops}
     if scores.shape[1] > 10:
