@@ -4,7 +4,9 @@
 Both train on the same Fashion-MNIST pipeline at batch 128 with SGD; the recipe adds its
 schedule, weight decay, checkpoints, CSV/TensorBoard logging and backup. Runs alternate
 (hand-written, recipe, hand-written, recipe); the first batch of each run (tracing) is left
-out. Prints images/s and the ratio. Goal: at least 0.95x.
+out. Prints images/s and the ratio. Goal: at least 0.95x. It also prints what
+``--deterministic`` costs: the recipe with TensorFlow's op determinism, which stays on for the
+rest of a process, so those runs happen in a child process of the same script.
 
     python bench/train.py [--data-dir DIR] [--steps 30] [--rounds 2]
 """
@@ -15,6 +17,8 @@ import argparse
 import os
 import platform
 import statistics
+import subprocess
+import sys
 import tempfile
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -62,11 +66,12 @@ def baseline_rate(data_dir, steps: int) -> float:
     return throughput.images_per_second
 
 
-def recipe_rate(data_dir, steps: int) -> float:
+def recipe_rate(data_dir, steps: int, deterministic: bool = False) -> float:
     with tempfile.TemporaryDirectory() as out:
         result = recipes.train(
             "fashion_mnist_resnet20", output_dir=out, steps=steps, steps_per_epoch=steps,
             data_dir=data_dir, seed=0, validation_steps=1, verbose=0,
+            deterministic=deterministic,
         )  # fmt: skip
     return result.metrics["images_per_second"]
 
@@ -76,16 +81,29 @@ def main() -> None:
     parser.add_argument("--data-dir", default=None)
     parser.add_argument("--steps", type=int, default=30)
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--deterministic-child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    baseline, recipe = [], []
+    if args.deterministic_child:
+        print(recipe_rate(args.data_dir, args.steps, deterministic=True))
+        return
+    child = [sys.executable, __file__, "--deterministic-child", "--steps", str(args.steps)]
+    child += ["--data-dir", args.data_dir] if args.data_dir else []
+    baseline, recipe, deterministic = [], [], []
     for _ in range(args.rounds):
         baseline.append(baseline_rate(args.data_dir, args.steps))
         recipe.append(recipe_rate(args.data_dir, args.steps))
+        output = subprocess.run(child, check=True, capture_output=True, text=True).stdout
+        deterministic.append(float(output.split()[-1]))
     b, r = statistics.median(baseline), statistics.median(recipe)
+    d = statistics.median(deterministic)
     print(f"# {platform.machine()}, {os.cpu_count()} cores, TF {tf.__version__}, batch 128")
     print(f"hand-written ResNet-20 fit:  {b:7.1f} img/s  (runs: {[round(v) for v in baseline]})")
     print(f"recipes.train ResNet-20:     {r:7.1f} img/s  (runs: {[round(v) for v in recipe]})")
     print(f"ratio (recipe / baseline):   {r / b:7.2f}x")
+    print(
+        f"recipe with --deterministic: {d:7.1f} img/s  (runs: {[round(v) for v in deterministic]})"
+    )
+    print(f"ratio (deterministic / recipe): {d / r:4.2f}x")
 
 
 if __name__ == "__main__":

@@ -269,3 +269,28 @@ def test_a_recipe_model_file_loads_after_import_keras_resnet_alone(tmp_path):
     )
     words = python_output(code)
     assert words[-3:] == ["ResNetModel", "PaperSchedule", "False"]
+
+
+@pytest.mark.slow
+def test_deterministic_runs_and_a_killed_then_resumed_run_are_bit_identical(tmp_path, fashion_dir):
+    def command(name):
+        return [sys.executable, "-m", "keras_resnet.cli", "train", "--recipe",
+                "fashion_mnist_resnet20", "--epochs", "2", "--steps-per-epoch", "2",
+                "--batch-size", "32", "--validation-steps", "1", "--compress-schedule",
+                "--seed", "0", "--deterministic", "--data-dir", fashion_dir,
+                "--output", str(tmp_path / name)]  # fmt: skip
+
+    for name in ("first", "second"):
+        subprocess.run(command(name), check=True, capture_output=True, timeout=600)
+    # Killed once its first epoch is backed up (mid-epoch 2 or later), then the same command.
+    kill_after_epochs(command("resumed"), tmp_path / "resumed" / "history.csv", epochs=1)
+    assert not (tmp_path / "resumed" / "metrics.json").exists()
+    subprocess.run(command("resumed"), check=True, capture_output=True, timeout=600)
+    weights = {
+        name: keras.saving.load_model(tmp_path / name / "last.keras").get_weights()
+        for name in ("first", "second", "resumed")
+    }
+    for name in ("second", "resumed"):
+        assert all(
+            np.array_equal(a, b) for a, b in zip(weights["first"], weights[name], strict=True)
+        ), name

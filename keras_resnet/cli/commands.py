@@ -112,6 +112,7 @@ def _train(args) -> int:
         validation_steps=args.validation_steps,
         compress_schedule=args.compress_schedule,
         overwrite=args.overwrite,
+        deterministic=args.deterministic,
         verbose=1 if sys.stdout.isatty() else 2,
     )
     m = result.metrics
@@ -294,6 +295,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="start again in an --output that holds a finished run (default: report it, exit 0)",
     )
     train.add_argument("--seed", type=int, help="seed for weights, shuffling and augmentation")
+    train.add_argument(
+        "--deterministic", action="store_true",
+        help="bit-identical runs on this machine: TensorFlow op determinism, --seed 0 by default",
+    )  # fmt: skip
     train.add_argument(
         "--compress-schedule",
         action="store_true",

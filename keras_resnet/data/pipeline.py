@@ -104,6 +104,7 @@ def load(
     shuffle_buffer: int | None = None,
     download: bool = True,
     preprocessing: dict | None = None,
+    skip: int = 0,
 ) -> tf.data.Dataset:
     """A batched ``tf.data.Dataset`` of (float32 NHWC images, int64 labels) with the paper's
     preprocessing.
@@ -138,6 +139,10 @@ def load(
             ``Preprocessing``, or a dict with keys ``mean``, ``std``, ``crop_pct``,
             ``interpolation``, ``input_size`` (as ``weights_info(name)["preprocessing"]``
             and timm's configs give them).
+        skip: With ``training``, ``repeat`` and a ``seed``: examples of the stream to skip
+            (a resumed run skips what its finished epochs used). The seeded stream (each
+            pass's order, each example's augmentation) depends on ``seed`` and position
+            alone, so after the skip it goes on exactly as the stopped one would have.
 
     Example:
         >>> ds = load("fashion_mnist", "test", batch_size=4)  # doctest: +SKIP
@@ -152,6 +157,11 @@ def load(
             f"Received: batch_size={batch_size!r}"
         )
     training = split == "train" if training is None else training
+    if skip and not (training and repeat and seed is not None):
+        raise ValueError(
+            "The `skip` argument needs a repeated, seeded training stream (training=True, "
+            f"repeat=True, seed=...). Received: skip={skip!r}"
+        )
     drop_remainder = training if drop_remainder is None else drop_remainder
 
     ds, defaults, size = decoded(
@@ -166,7 +176,11 @@ def load(
         if shuffle_buffer is None:
             examples = int(ds.cardinality())
             shuffle_buffer = examples if cache and examples > 0 else 10_000
+        # Repeated before augmentation, so the stream (each pass's order, each example's
+        # augmentation seed) is a function of `seed` and position alone: `skip` then moves
+        # a new iterator to where a stopped one was, without augmenting what it skips.
         ds = ds.shuffle(shuffle_buffer, seed=seed, reshuffle_each_iteration=True)
+        ds = tf.data.Dataset.zip(ds.repeat() if repeat else ds, _seeds(seed)).skip(skip)
 
         def augment(pair, s):
             image, label = pair
@@ -174,12 +188,12 @@ def load(
                 return transforms.pad_crop_flip(image, s, flip=defaults.flip), label
             return transforms.imagenet_train(image, s, size=size, flip=defaults.flip), label
 
-        ds = tf.data.Dataset.zip(ds, _seeds(seed)).map(augment, num_parallel_calls=AUTOTUNE)
+        ds = ds.map(augment, num_parallel_calls=AUTOTUNE)
     elif not cifar_style:
         view = evaluation_view(defaults.style, size=size, preprocessing=preprocessing)
         ds = ds.map(lambda image, label: (view(image), label), num_parallel_calls=AUTOTUNE)
     ds = ds.batch(batch_size, drop_remainder=drop_remainder, num_parallel_calls=AUTOTUNE)
-    if repeat:
+    if repeat and not training:  # a training stream repeats before it is augmented
         ds = ds.repeat()
     options = tf.data.Options()
     # Evaluation is always in order; training only when a seed asks for reproducibility.

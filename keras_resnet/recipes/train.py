@@ -274,6 +274,7 @@ def train(
     compress_schedule: bool = False,
     callbacks=(),
     overwrite: bool = False,
+    deterministic: bool = False,
     verbose="auto",
 ) -> TrainResult:
     """Train a recipe with ``model.fit`` and write its outputs to ``output_dir``.
@@ -306,6 +307,15 @@ def train(
             (its outputs are removed first). Otherwise such a run is not trained again: its
             stored result is returned (metrics from metrics.json, the model from last.keras,
             ``history=None``) and nothing is touched.
+        deterministic: Bit-identical runs: TensorFlow's op determinism
+            (``tf.config.experimental.enable_op_determinism``) and ``seed`` (0 if None). Two
+            runs with the same seed on the same machine (same TensorFlow, same thread counts)
+            then give bit-identical weights, and so does a run killed mid-epoch and resumed
+            (with any ``seed``, the data stream depends only on seed and position: the
+            interrupted epoch restarts from its first batch). What it cannot promise: equality
+            across machines, TensorFlow versions or thread counts, or under a
+            ``tf.distribute`` strategy with several devices. Op determinism stays on for the
+            rest of the process; its cost is measured in bench/train.py.
         verbose: Passed to ``fit``.
 
     Example:
@@ -320,6 +330,9 @@ def train(
     check_positive("batch_size", batch_size)
     check_positive("validation_steps", validation_steps)
     check_policy(mixed_precision)
+    if deterministic:
+        seed = 0 if seed is None else seed
+        tf.config.experimental.enable_op_determinism()
     strategy = resolve_strategy(strategy)
     global_batch = batch_size or recipe.batch_size
     about = data.info(recipe.dataset, data_dir)
@@ -343,9 +356,12 @@ def train(
             _claim_output_dir(output_dir, recipe)
         if seed is not None:
             keras.utils.set_random_seed(seed)
+        # A resumed seeded run skips exactly what its finished epochs used.
+        done = resumed_epochs(os.path.join(work_dir, "backup")) if seed is not None else 0
         train_ds, test_ds = _pipelines(
-            recipe, about, global_batch, data_dir, seed, validation_steps
-        )
+            recipe, about, global_batch, data_dir, seed, validation_steps,
+            skip=done * per_epoch * global_batch,
+        )  # fmt: skip
         policy = mixed_precision or recipe.mixed_precision
         with dtype_policy(policy), strategy.scope():
             model = _build_model(recipe, about, weights)
@@ -380,11 +396,28 @@ def train(
         return TrainResult(model=model, history=history, metrics=metrics, output_dir=output_dir)
 
 
-def _pipelines(recipe, about, global_batch, data_dir, seed, validation_steps):
+def resumed_epochs(backup_dir: str) -> int:
+    """Epochs a ``keras.callbacks.BackupAndRestore`` folder says were finished (0 if none):
+    its ``training_metadata.json``, or the previous copy it falls back to.
+
+    Example:
+        >>> resumed_epochs("/nonexistent/backup")
+        0
+    """
+    for name in ("training_metadata.json", "training_metadata.json.bkp"):
+        try:
+            with open(os.path.join(backup_dir, name)) as handle:
+                return int(json.load(handle)["epoch"])
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+    return 0
+
+
+def _pipelines(recipe, about, global_batch, data_dir, seed, validation_steps, *, skip=0):
     """The repeated, augmented training pipeline and the test pipeline."""
     train_ds = data.load(
         recipe.dataset, "train", batch_size=global_batch, training=True, data_dir=data_dir,
-        seed=seed, repeat=True,
+        seed=seed, repeat=True, skip=skip,
     )  # fmt: skip
     test_ds = data.load(recipe.dataset, "test", batch_size=global_batch, data_dir=data_dir)
     if validation_steps is not None:
