@@ -1,0 +1,63 @@
+"""Deployment: BatchNormalization folded into the convolutions, same logits."""
+
+import keras
+import numpy as np
+import pytest
+from helpers import relative_error
+
+import keras_resnet
+from keras_resnet.deploy import fold_batchnorm
+
+
+def _random_statistics(model: keras.Model, rng) -> None:
+    """Every BN layer gets random gamma, beta and moving statistics (not the identity)."""
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.BatchNormalization):
+            channels = layer.gamma.shape[0]
+            layer.set_weights([
+                rng.uniform(0.5, 1.5, channels), rng.normal(0, 0.2, channels),
+                rng.normal(0, 0.5, channels), rng.uniform(0.5, 2.0, channels),
+            ])  # fmt: skip
+
+
+CASES = {
+    "resnet20 (option A)": ("resnet20", {}),
+    "plain20, one channel": ("plain20", {"input_shape": (32, 32, 1)}),
+    "resnet18, option C": ("resnet18", {"shortcut": "C", "input_shape": (64, 64, 3)}),
+    "resnet34, option A, one channel": ("resnet34", {"shortcut": "A", "input_shape": (64, 64, 1)}),
+    "resnet50 v1, no top, avg pool": (
+        "resnet50",
+        {"variant": "v1", "include_top": False, "pooling": "avg", "input_shape": (64, 64, 3)},
+    ),
+    "resnet50 v1.5": ("resnet50", {"input_shape": (64, 64, 3)}),
+}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_folded_batchnorm_gives_the_same_logits(case):
+    name, options = CASES[case]
+    if options.get("include_top", True):
+        options = {**options, "classifier_activation": None}  # compare logits
+    model = keras_resnet.get_model(name, weights=None, **options)
+    rng = np.random.default_rng(0)
+    _random_statistics(model, rng)
+    folded = fold_batchnorm(model)
+    assert not any(isinstance(x, keras.layers.BatchNormalization) for x in folded.layers)
+    assert folded.output_shape == model.output_shape
+    x = rng.normal(size=(4, *model.input_shape[1:])).astype("float32")
+    expected = model.predict_on_batch(x)
+    assert relative_error(folded.predict_on_batch(x), expected) <= 1e-4
+    assert np.mean(np.abs(expected)) > 1e-3  # not a degenerate comparison
+
+
+def test_folding_keeps_the_checkpoint_and_leaves_the_model_alone():
+    from keras_resnet.zoo import Checkpoint
+
+    model = keras_resnet.ResNet20()
+    model.checkpoint = Checkpoint("run", "resnet20", shortcut="A", num_classes=10)
+    before = [w.copy() for w in model.get_weights()]
+    folded = fold_batchnorm(model)
+    assert folded.checkpoint == model.checkpoint and folded.name == model.name
+    assert all(np.array_equal(a, b) for a, b in zip(before, model.get_weights(), strict=True))
+    with pytest.raises(ValueError, match="`model` argument should be a Functional"):
+        fold_batchnorm("resnet20")
