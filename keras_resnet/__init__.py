@@ -15,7 +15,7 @@ from keras_resnet import (
     _quiet_start,  # noqa: F401  (first: starts Keras without TF's chatter)
     schedules,  # noqa: F401  (registers PaperSchedule for loading)
 )
-from keras_resnet.deploy import fold_batchnorm
+from keras_resnet.deploy import export, fold_batchnorm
 from keras_resnet.imagenet_utils import decode_predictions, preprocess_input
 from keras_resnet.models import *  # noqa: F403  (constructors, get_model, count_flops, ...)
 from keras_resnet.models import __all__ as _model_names
@@ -26,6 +26,7 @@ __all__ = [
     *_model_names,
     "__version__",
     "decode_predictions",
+    "export",
     "fold_batchnorm",
     "list_weights",
     "preprocess_input",

@@ -1,5 +1,7 @@
 """Deployment: BatchNormalization folded into the convolutions, same logits."""
 
+import os
+
 import keras
 import numpy as np
 import pytest
@@ -61,3 +63,43 @@ def test_folding_keeps_the_checkpoint_and_leaves_the_model_alone():
     assert all(np.array_equal(a, b) for a, b in zip(before, model.get_weights(), strict=True))
     with pytest.raises(ValueError, match="`model` argument should be a Functional"):
         fold_batchnorm("resnet20")
+
+
+def test_export_saved_model_and_litert_with_quantization_keep_the_outputs(tmp_path):
+    import tensorflow as tf
+
+    model = keras_resnet.ResNet20(classifier_activation=None)
+    _random_statistics(model, np.random.default_rng(1))
+    images = np.random.default_rng(0).normal(size=(64, 32, 32, 3)).astype("float32")
+    calibration = tf.data.Dataset.from_tensor_slices((images, np.zeros(64))).batch(16)
+    limits = {None: 1e-5, "float16": 1e-2, "int8": 0.1}  # relative to the largest logit
+    exports = [("tf_saved_model", None, "saved"), ("litert", None, "a.tflite"),
+               ("litert", "float16", "b.tflite"), ("litert", "int8", "c.tflite")]  # fmt: skip
+    for format, quantize, name in exports:
+        result = keras_resnet.export(model, tmp_path / name, format=format, quantize=quantize,
+                                     calibration=calibration, samples=64)  # fmt: skip
+        assert result.samples_checked == 32 and result.relative_error <= limits[quantize], result
+        assert result.top1_agreement >= (0.9 if quantize == "int8" else 1.0), result
+    sizes = {
+        name: os.path.getsize(tmp_path / name) for name in ("a.tflite", "b.tflite", "c.tflite")
+    }
+    assert sizes["c.tflite"] < sizes["b.tflite"] < sizes["a.tflite"]  # int8 < float16 < float32
+    assert sorted(os.listdir(tmp_path)) == ["a.tflite", "b.tflite", "c.tflite", "saved"]
+
+
+def test_export_refuses_bad_requests_before_writing(tmp_path):
+    model = keras_resnet.ResNet20()
+    for options, message in [
+        ({"format": "tf_saved_model", "quantize": "int8"}, r"quantize.*\(None,\). Received"),
+        ({"format": "litert", "quantize": "bfloat16"}, r"one of \(None, 'float16', 'int8'\)"),
+        ({"format": "onnx"}, r"not available in this version"),
+        ({"format": "coreml"}, r"`format` argument should be one of"),
+        ({"format": "litert", "quantize": "int8"}, r"int8' needs calibration images"),
+        ({"format": "litert", "samples": 0}, r"`samples`.*Received: 0"),
+    ]:
+        with pytest.raises(ValueError, match=message):
+            keras_resnet.export(model, str(tmp_path / "m.tflite"), **options)
+    (tmp_path / "taken.tflite").write_bytes(b"")
+    with pytest.raises(FileExistsError, match="overwrite=True"):
+        keras_resnet.export(model, str(tmp_path / "taken.tflite"), format="litert")
+    assert sorted(os.listdir(tmp_path)) == ["taken.tflite"]

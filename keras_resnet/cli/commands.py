@@ -204,6 +204,24 @@ def _predict(args) -> int:
     return 0 if readable else 1
 
 
+def _export(args) -> int:
+    from keras_resnet import deploy
+
+    result = deploy.export(
+        args.model, args.output, format=args.format, quantize=args.quantize,
+        calibration=args.calibration, samples=args.samples, overwrite=args.overwrite,
+        data_dir=args.data_dir,
+    )  # fmt: skip
+    if emit_json(args.json, dataclasses.asdict(result)) and args.json == "-":
+        return 0
+    print(
+        f"{result.path}: {result.format}, quantize={result.quantize}; against the Keras model on "
+        f"{result.samples_checked} inputs: top-1 agreement {100 * result.top1_agreement:.1f}%, "
+        f"relative error {result.relative_error:.1e}"
+    )
+    return 0
+
+
 def _models(args) -> int:
     rows = models_table(count=args.count, names=args.names, quiet=args.json == "-")
     emit_json(args.json, rows)
@@ -358,6 +376,19 @@ def build_parser() -> argparse.ArgumentParser:
         "--top", type=int, default=5, help="classes to print per image (default: 5)"
     )
     add_json_option(predict)
+    export = command("export", "write a saved model as a SavedModel folder or a LiteRT file")
+    export.add_argument("model", help="a .keras file (e.g. runs/RECIPE/best.keras)")
+    export.add_argument("output", help="a folder (tf_saved_model) or a .tflite file (litert)")
+    export.add_argument("--format", choices=["tf_saved_model", "litert"], default="tf_saved_model")
+    export.add_argument("--quantize", choices=["float16", "int8"], help="litert only")
+    export.add_argument(
+        "--calibration", metavar="DATASET[:SPLIT]",
+        help="int8 calibration and parity images (default: the dataset the model was trained on)",
+    )  # fmt: skip
+    export.add_argument("--samples", type=int, default=512, help="calibration images (512)")
+    export.add_argument("--data-dir", help="tensorflow-datasets data directory")
+    export.add_argument("--overwrite", action="store_true", help="replace an existing output")
+    add_json_option(export)
     cli_weights.add_parser(commands)
     return parser
 
@@ -380,6 +411,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "study": _study,
         "evaluate": _evaluate,
         "predict": _predict,
+        "export": _export,
         "weights": cli_weights.run,
     }
     if args.command is None:
