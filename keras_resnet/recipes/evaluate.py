@@ -76,7 +76,7 @@ def evaluate(
     averaged; CIFAR-like images are first zero-padded by 4 pixels) or ``"multiscale"`` (the
     fully-convolutional model averaged over shorter sides {224, 256, 384, 480, 640}, scaled
     to the image size for CIFAR-like data). ``limit`` evaluates the first examples only.
-    ``verbose=1`` shows Keras' progress bar (images done, running accuracy), 2 one line at
+    ``verbose=1`` shows Keras' progress bar (images done of the split), 2 one line at
     the end.
     For ImageNet-like data the centre view is the checkpoint's own when the model carries a
     pretrained checkpoint (``model.checkpoint``) or ``preprocessing`` names one (anything
