@@ -52,6 +52,26 @@ def test_folded_batchnorm_gives_the_same_logits(case):
     assert np.mean(np.abs(expected)) > 1e-3  # not a degenerate comparison
 
 
+def _all_layers(model):
+    for layer in model.layers:
+        yield layer
+        if isinstance(layer, keras.Model):
+            yield from _all_layers(layer)
+
+
+def test_a_fine_tuned_classifier_with_a_nested_backbone_is_folded_throughout():
+    backbone = keras_resnet.ResNet20(include_top=False, pooling="avg", input_shape=(32, 32, 1))
+    rng = np.random.default_rng(2)
+    _random_statistics(backbone, rng)
+    inputs = keras.Input((32, 32, 1))
+    outputs = keras.layers.Dense(3)(backbone(inputs, training=False))  # as fine_tune.py
+    model = keras.Model(inputs, outputs)
+    folded = fold_batchnorm(model)
+    assert not any(isinstance(x, keras.layers.BatchNormalization) for x in _all_layers(folded))
+    x = rng.normal(size=(4, 32, 32, 1)).astype("float32")
+    assert relative_error(folded.predict_on_batch(x), model.predict_on_batch(x)) <= 1e-4
+
+
 def test_folding_keeps_the_checkpoint_and_leaves_the_model_alone():
     from keras_resnet.zoo import Checkpoint
 

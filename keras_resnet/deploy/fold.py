@@ -58,8 +58,9 @@ def fold_batchnorm(model: keras.Model) -> keras.Model:
     A new model is returned (its own layers and weights; ``model`` is untouched), carrying
     ``model.checkpoint`` where it has one; convolutions keep their names and gain a bias.
     Works for v1 and v1.5, shortcut options A/B/C, plain nets, ``include_top=False`` with
-    pooling and any number of input channels; BN layers that do not follow a convolution
-    stay as they are.
+    pooling, any number of input channels, and a classifier around a nested backbone (as
+    ``examples/fine_tune.py`` builds it: the backbone is folded in turn); BN layers that do
+    not follow a convolution stay as they are.
 
     Example:
         >>> model = keras_resnet.ResNet20()
@@ -97,11 +98,15 @@ def fold_batchnorm(model: keras.Model) -> keras.Model:
         if layer.name in pairs:  # the BN: its output is the folded convolution's
             tensors[id(output)] = tensors[id(node.input_tensors[0])]
             continue
+        args, kwargs = node.arguments.fill_in(tensors)
+        if isinstance(layer, keras.Model) and hasattr(layer, "operations"):
+            # A nested Functional network (a fine-tuned model's backbone): folded in turn.
+            tensors[id(output)] = fold_batchnorm(layer)(*args, **kwargs)
+            continue
         config = layer.get_config()
         if layer.name in folded_convs:
             config["use_bias"] = True
         clone = layer.__class__.from_config(config)
-        args, kwargs = node.arguments.fill_in(tensors)
         tensors[id(output)] = clone(*args, **kwargs)
         if layer.name in folded_convs:
             clone.set_weights(_folded_weights(layer, by_name[folded_convs[layer.name]]))
