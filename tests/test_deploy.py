@@ -5,7 +5,7 @@ import os
 import keras
 import numpy as np
 import pytest
-from helpers import relative_error
+from helpers import python_output, relative_error
 
 import keras_resnet
 from keras_resnet.deploy import fold_batchnorm
@@ -100,6 +100,14 @@ def test_export_saved_model_and_litert_with_quantization_keep_the_outputs(tmp_pa
                                      calibration=calibration, samples=64)  # fmt: skip
         assert result.samples_checked == 32 and result.relative_error <= limits[quantize], result
         assert result.top1_agreement >= (0.9 if quantize == "int8" else 1.0), result
+    # The SavedModel serves in a process that never imports keras_resnet.
+    served = python_output(
+        "import sys, numpy as np, tensorflow as tf\n"
+        f"loaded = tf.saved_model.load({str(tmp_path / 'saved')!r})\n"
+        "print(loaded.serve(np.zeros((2, 32, 32, 3), 'float32')).shape[1])\n"
+        "print('keras_resnet' in sys.modules)"
+    )
+    assert served == ["10", "False"]
     sizes = {
         name: os.path.getsize(tmp_path / name) for name in ("a.tflite", "b.tflite", "c.tflite")
     }
