@@ -14,6 +14,16 @@ import uuid
 from collections.abc import Callable
 
 
+def _process_umask() -> int:
+    umask = os.umask(0)  # the only way to read it; set back at once, at import time
+    os.umask(umask)
+    return umask
+
+
+#: Permissions ``open`` gives new files in this process.
+_FILE_MODE = 0o666 & ~_process_umask()
+
+
 def atomic_write(path: str, write: Callable[[str], object]) -> str:
     """Call ``write(tmp_path)``, then rename the temporary file over ``path``.
 
@@ -36,9 +46,7 @@ def atomic_write(path: str, write: Callable[[str], object]) -> str:
     try:
         write(tmp)
         # Some writers (safetensors) create 0600 files: give the file what `open` would.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
+        os.chmod(tmp, _FILE_MODE)
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):

@@ -2,7 +2,8 @@
 
 Variants and shortcut options of the paper, the batch-norm epsilon, the preprocessing keys a
 checkpoint may state (timm's ``pretrained_cfg`` names), ImageNet's channel statistics, and
-``check_choice``, the one "should be one of" error.
+``check_choice`` and ``check_positive``, the one "should be one of" and "should be a positive
+integer" errors.
 """
 
 from __future__ import annotations
@@ -43,3 +44,19 @@ def check_choice(argument: str, value, allowed: Iterable) -> None:
             f"The `{argument}` argument should be one of {', '.join(map(repr, allowed))}. "
             f"Received: {argument}={value!r}"
         )
+
+
+def check_positive(name: str, value, *, allow_none: bool = True) -> None:
+    """Refuse anything but a positive integer (or None where allowed): 0 is never read as
+    "the default".
+
+    Example:
+        >>> check_positive("batch_size", 0)
+        Traceback (most recent call last):
+        ...
+        ValueError: The `batch_size` argument should be a positive integer. Received: 0
+    """
+    if value is None and allow_none:
+        return
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"The `{name}` argument should be a positive integer. Received: {value!r}")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import io
 import os
 import sys
 import time
@@ -39,9 +40,7 @@ def _format_count(value: float | None, unit: float, suffix: str) -> str:
     return "-" if value is None else f"{value / unit:.3f}{suffix}"
 
 
-def models_table(
-    *, count: bool, names: Sequence[str] | None = None, out=None, quiet: bool = False
-) -> list[dict]:
+def models_table(*, count: bool, names: Sequence[str] | None = None, out=None) -> list[dict]:
     """Print (and return) one row per model: family, block, blocks per stage, paper FLOPs.
 
     With ``count=True`` each model is built (random weights) to add its trainable
@@ -57,7 +56,7 @@ def models_table(
 
     from keras_resnet import models
 
-    out = open(os.devnull, "w") if quiet else (out or sys.stdout)  # noqa: SIM115
+    out = out or sys.stdout
     specs = [models.get_spec(name) for name in (names or models.list_models())]
     header = f"{'model':<11} {'family':<9} {'block':<11} {'blocks':<16} {'paper FLOPs':>11}"
     if count:
@@ -223,7 +222,8 @@ def _export(args) -> int:
 
 
 def _models(args) -> int:
-    rows = models_table(count=args.count, names=args.names, quiet=args.json == "-")
+    table = io.StringIO() if args.json == "-" else None  # JSON on stdout: no table there
+    rows = models_table(count=args.count, names=args.names, out=table)
     emit_json(args.json, rows)
     return 0
 

@@ -59,6 +59,18 @@ def decode_image(path: str, channels: int = 3, size: tuple[int, int] | None = No
 DECODE_ERRORS = (OSError, ValueError, SyntaxError, Image.DecompressionBombError)
 
 
+def describe_decode_error(error: Exception) -> str:
+    """What one of ``DECODE_ERRORS`` says about a file, in words for a user.
+
+    Example:
+        >>> describe_decode_error(OSError("image file is truncated"))
+        'not a readable image (image file is truncated)'
+    """
+    if isinstance(error, Image.DecompressionBombError):
+        return f"over Pillow's decompression-bomb limit ({error})"
+    return f"not a readable image ({error})"
+
+
 def unreadable_reason(path: str) -> str | None:
     """Why ``path`` cannot be decoded, or None: the whole image is decoded (``verify``
     passes a truncated JPEG that then fails mid-epoch).
@@ -74,10 +86,8 @@ def unreadable_reason(path: str) -> str | None:
         with Image.open(path) as image:
             image.load()
         return None
-    except Image.DecompressionBombError as error:
-        return f"over Pillow's decompression-bomb limit ({error})"
     except DECODE_ERRORS as error:
-        return f"not a readable image ({error})"
+        return describe_decode_error(error)
 
 
 def list_images(path: str) -> tuple[list[str], list[int], list[str]]:

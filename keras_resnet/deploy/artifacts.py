@@ -18,7 +18,7 @@ import keras
 import numpy as np
 
 from keras_resnet.deploy.fold import fold_batchnorm
-from keras_resnet.vocabulary import check_choice
+from keras_resnet.vocabulary import check_choice, check_positive
 
 #: What ``quantize`` each format takes (None: the float32 network as trained).
 QUANTIZATIONS = {
@@ -178,10 +178,7 @@ def export(
             f"format={format!r} is not available in this version of keras_resnet (its runtime "
             f"is not a dependency yet); the formats built are {_BUILT}."
         )
-    if isinstance(samples, bool) or not isinstance(samples, int) or samples < 1:
-        raise ValueError(
-            f"The `samples` argument should be a positive integer. Received: {samples!r}"
-        )
+    check_positive("samples", samples, allow_none=False)
     if format == "litert" and not str(path).endswith(".tflite"):
         raise ValueError(f"A LiteRT file should end in '.tflite'. Received: path={path!r}")
     path = os.fspath(path)

@@ -14,7 +14,7 @@ from keras_resnet.data import transforms
 from keras_resnet.data.catalog import CIFAR_STYLE
 from keras_resnet.errors import reading
 from keras_resnet.models import recursion_limit
-from keras_resnet.recipes.train import check_positive
+from keras_resnet.vocabulary import check_positive
 
 CROPS = ("center", "ten", "multiscale")
 
@@ -38,19 +38,6 @@ def load_model(model_or_path) -> keras.Model:
         raise ValueError(f"The file {path!r} is not a Keras .keras file (not a zip archive).")
     with recursion_limit(50_000), reading(path, "a Keras .keras model"):
         return keras.saving.load_model(path)  # ResNet-1202 is deeper than Python's default
-
-
-class _Collected(list):
-    """Score batches, moving the progress bar on as each arrives."""
-
-    def __init__(self, progress: keras.utils.Progbar):
-        super().__init__()
-        self.progress, self.done = progress, 0
-
-    def append(self, scores) -> None:
-        super().append(scores)
-        self.done += len(scores)
-        self.progress.update(self.done)
 
 
 def _scores(model, views) -> np.ndarray:
@@ -99,15 +86,20 @@ def evaluate(
         ds = ds.take(limit)
         total = min(total, limit) if total else limit
     progress = keras.utils.Progbar(total, verbose=verbose, unit_name="image")
-    all_scores, all_labels = _Collected(progress), []
+    all_scores, all_labels = [], []
+
+    def collect(scores, labels) -> None:
+        all_scores.append(scores)
+        all_labels.append(labels)
+        progress.add(len(labels))
+
     cifar_style = defaults.style == CIFAR_STYLE
     mean = 0.0 if cifar_style else tf.constant(transforms.IMAGENET_MEAN_RGB)
     if crops == "center":
         view = data.evaluation_view(defaults.style, size=size, preprocessing=preprocessing or model)
         ds = ds.map(lambda x, y: (view(x), y))
         for images, labels in ds.batch(batch_size).prefetch(tf.data.AUTOTUNE):
-            all_scores.append(_scores(model, images))
-            all_labels.append(labels.numpy())
+            collect(_scores(model, images), labels.numpy())
     elif crops == "ten":
         resize = round(size * 256 / 224)
 
@@ -121,14 +113,13 @@ def evaluate(
         for images, labels in ds.map(lambda x, y: (views(x), y)).batch(max(1, batch_size // 10)):
             flat = tf.reshape(images, (-1, size, size, images.shape[-1]))
             scores = _scores(model, flat).reshape(images.shape[0], 10, -1).mean(axis=1)
-            all_scores.append(scores)
-            all_labels.append(labels.numpy())
+            collect(scores, labels.numpy())
     else:
         scales = [round(size * s / 224) for s in data.PAPER_SCALES]
         net = data.fully_convolutional(model)
         for image, label in ds:
-            all_scores.append(data.multiscale_predict(net, image, scales, mean=mean))
-            all_labels.append(np.atleast_1d(label.numpy()))
+            scores = data.multiscale_predict(net, image, scales, mean=mean)
+            collect(scores, np.atleast_1d(label.numpy()))
     scores, labels = np.concatenate(all_scores), np.concatenate(all_labels)
     if verbose:
         progress.update(len(labels), finalize=True)

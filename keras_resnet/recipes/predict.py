@@ -11,7 +11,7 @@ import tensorflow as tf
 from keras_resnet import data
 from keras_resnet.data import transforms
 from keras_resnet.data.catalog import CIFAR_STYLE
-from keras_resnet.data.directory import DECODE_ERRORS, decode_image, unreadable_reason
+from keras_resnet.data.directory import DECODE_ERRORS, decode_image, describe_decode_error
 from keras_resnet.data.mean import training_pixel_mean
 from keras_resnet.imagenet_utils import class_index
 
@@ -100,8 +100,8 @@ def predict_files(
     for path in paths:
         try:
             image = decode_image(path, channels)
-        except DECODE_ERRORS:
-            results.append(Prediction(path, error=unreadable_reason(path) or "not readable"))
+        except DECODE_ERRORS as error:
+            results.append(Prediction(path, error=describe_decode_error(error)))
             continue
         scores = np.asarray(model.predict_on_batch(preprocess(image)[None]))[0]
         best = np.argsort(-scores)[:top]

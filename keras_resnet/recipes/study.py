@@ -25,7 +25,8 @@ from keras_resnet.lock import LOCK_FILE, directory_lock
 from keras_resnet.recipes.callbacks import read_history
 from keras_resnet.recipes.plot import plot_depth_study
 from keras_resnet.recipes.registry import FAMILIES, family_recipe
-from keras_resnet.recipes.train import check_policy, check_positive, train
+from keras_resnet.recipes.train import check_policy, train
+from keras_resnet.vocabulary import check_positive
 
 SETTINGS_FILE = "study.json"
 RESULT_COLUMNS = (

@@ -27,6 +27,7 @@ from keras_resnet.recipes.distribute import is_chief, resolve_strategy
 from keras_resnet.recipes.plot import plot_error_curves
 from keras_resnet.recipes.recipe import Recipe
 from keras_resnet.schedules import PaperSchedule, WarmupUntilError
+from keras_resnet.vocabulary import check_positive
 from keras_resnet.zoo.checkpoint import Checkpoint, Preprocessing
 
 POLICIES = (None, "float32", "mixed_float16", "mixed_bfloat16")
@@ -111,22 +112,6 @@ def _remove_outputs(output_dir: str) -> None:
             os.remove(path)
     for name in ("logs", "backup"):
         shutil.rmtree(os.path.join(output_dir, name), ignore_errors=True)
-
-
-def check_positive(name: str, value, *, allow_none: bool = True) -> None:
-    """Refuse anything but a positive integer (or None where allowed): 0 is never read as
-    "the default".
-
-    Example:
-        >>> check_positive("batch_size", 0)
-        Traceback (most recent call last):
-        ...
-        ValueError: The `batch_size` argument should be a positive integer. Received: 0
-    """
-    if value is None and allow_none:
-        return
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"The `{name}` argument should be a positive integer. Received: {value!r}")
 
 
 def check_policy(mixed_precision) -> None:

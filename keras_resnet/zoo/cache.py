@@ -70,9 +70,9 @@ def converted_weights(checkpoint: Checkpoint) -> str:
         >>> from keras_resnet.zoo import registry
         >>> path = converted_weights(registry.get("resnet18.tv_in1k"))  # doctest: +SKIP
     """
-    known = _known_sha256(checkpoint)
-    if known and _verified(converted_path(known)):
-        return converted_path(known)
+    cached = _verified_cached(checkpoint)
+    if cached:
+        return cached
     target, state = _convert(checkpoint)
     store(state, target, _metadata(checkpoint, target))
     return target
@@ -88,12 +88,12 @@ def load_converted(checkpoint: Checkpoint) -> dict[str, np.ndarray]:
         >>> from keras_resnet.zoo import registry
         >>> state = load_converted(registry.get("resnet18.tv_in1k"))  # doctest: +SKIP
     """
-    known = _known_sha256(checkpoint)
-    if known and _verified(converted_path(known)):
+    cached = _verified_cached(checkpoint)
+    if cached:
         try:
-            return load_state(converted_path(known))
+            return load_state(cached)
         except Exception as error:  # a file that passed its sha256 but does not parse
-            _drop(converted_path(known), f"it cannot be read ({type(error).__name__})")
+            _drop(cached, f"it cannot be read ({type(error).__name__})")
     target, state = _convert(checkpoint)
     try:
         store(state, target, _metadata(checkpoint, target))
@@ -105,6 +105,13 @@ def load_converted(checkpoint: Checkpoint) -> dict[str, np.ndarray]:
             stacklevel=3,
         )
     return state
+
+
+def _verified_cached(checkpoint: Checkpoint) -> str | None:
+    """The cached conversion's path when the source sha256 is known without asking the Hub
+    and the file passes its sha256 check; else None."""
+    known = _known_sha256(checkpoint)
+    return converted_path(known) if known and _verified(converted_path(known)) else None
 
 
 def _convert(checkpoint: Checkpoint) -> tuple[str, dict[str, np.ndarray]]:

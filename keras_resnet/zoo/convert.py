@@ -33,8 +33,6 @@ _TORCH_BLOCK = re.compile(r"layer(\d)\.(\d+)\.(conv|bn)(\d)\.(\w+)")
 _TORCH_PROJECTION = re.compile(r"layer(\d)\.(\d+)\.downsample\.([01])\.(\w+)")
 _KERAS_BLOCK = re.compile(r"conv(\d)_block(\d+)_(\d)_(conv|bn)/")
 
-#: Pickle-based checkpoint files: never opened (unpickling can run arbitrary code).
-
 
 def _torch_name(key: str) -> tuple[str, str] | None:
     """(Keras layer, variable) for a torchvision ResNet tensor name; None to skip it."""
