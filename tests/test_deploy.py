@@ -115,6 +115,12 @@ def test_export_saved_model_and_litert_with_quantization_keep_the_outputs(tmp_pa
     assert sorted(os.listdir(tmp_path)) == ["a.tflite", "b.tflite", "c.tflite", "saved"]
 
 
+def _wrong_shape():
+    import tensorflow as tf
+
+    return tf.data.Dataset.from_tensor_slices(np.zeros((4, 28, 28, 1), "float32")).batch(2)
+
+
 def test_export_refuses_bad_requests_before_writing(tmp_path):
     model = keras_resnet.ResNet20()
     for options, message in [
@@ -124,6 +130,11 @@ def test_export_refuses_bad_requests_before_writing(tmp_path):
         ({"format": "coreml"}, r"`format` argument should be one of"),
         ({"format": "litert", "quantize": "int8"}, r"int8' needs calibration images"),
         ({"format": "litert", "samples": 0}, r"`samples`.*Received: 0"),
+        (
+            {"format": "litert", "calibration": np.zeros((4, 28, 28, 1), "float32")},
+            r"`calibration`.*shape",
+        ),  # a numpy array of the wrong shape
+        ({"format": "litert", "calibration": _wrong_shape()}, r"input shape \(32, 32, 3\)"),
     ]:
         with pytest.raises(ValueError, match=message):
             keras_resnet.export(model, str(tmp_path / "m.tflite"), **options)

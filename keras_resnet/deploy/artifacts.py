@@ -79,7 +79,12 @@ def _calibration_images(
     images, count = [], 0
     for element in calibration:
         x = np.asarray(element[0] if isinstance(element, tuple | list) else element, "float32")
-        x = x.reshape((-1, *shape)) if x.shape[-len(shape) :] == shape else x
+        if x.shape[-len(shape) :] != shape:
+            raise ValueError(
+                f"The `calibration` images should have the model's input shape {shape}. "
+                f"Received images of shape {x.shape}"
+            )
+        x = x.reshape((-1, *shape))
         images.append(x)
         count += len(x)
         if count >= samples:
