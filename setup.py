@@ -10,6 +10,11 @@ VERSION = re.search(
     r'__version__ = "([^"]+)"', (HERE / "keras_resnet" / "version.py").read_text()
 ).group(1)
 
+# keras_resnet.export's optional runtimes, from the versions tested together with TensorFlow
+# 2.21 and Keras 3.15 (`pip check` clean): tf2onnx 1.17.0, onnx 1.23.2, onnxruntime 1.32.0,
+# openvino 2026.4.1, nncf 3.4.0 (NNCF follows OpenVINO's releases).
+EXPORT = ["tf2onnx>=1.17", "onnx>=1.23", "onnxruntime>=1.32", "openvino>=2026.4", "nncf>=3.4"]
+
 setup(
     name="keras-resnet-zoo",
     version=VERSION,
@@ -42,7 +47,9 @@ setup(
     ],
     extras_require={
         "test": ["pytest>=8", "pytest-timeout>=2.3"],
-        "dev": ["pytest>=8", "pytest-timeout>=2.3", "ruff>=0.6"],
+        # Optional runtimes of keras_resnet.export (tested together, `pip check` clean).
+        "export": EXPORT,
+        "dev": ["pytest>=8", "pytest-timeout>=2.3", "ruff>=0.6", *EXPORT],
     },
     entry_points={"console_scripts": ["keras-resnet=keras_resnet.cli:main"]},
     project_urls={

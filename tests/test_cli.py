@@ -152,23 +152,6 @@ def test_predict_a_one_channel_model_without_a_dataset(tmp_path):
     ]
 
 
-def test_export_a_trained_model_to_int8_litert_calibrated_on_its_own_dataset(
-    trained, fashion_dir, tmp_path, capsys
-):
-    out, _ = trained
-    target = tmp_path / "fm20.tflite"
-    # No --calibration: the model carries the dataset it was trained on (Fashion-MNIST).
-    assert cli.main(["export", str(out / "best.keras"), str(target), "--format", "litert",
-                     "--quantize", "int8", "--samples", "64", "--data-dir", fashion_dir,
-                     "--json"]) == 0  # fmt: skip
-    result = json.loads(capsys.readouterr().out)
-    assert result["path"] == str(target) and target.stat().st_size < 400_000
-    assert result["samples_checked"] == 32 and result["top1_agreement"] >= 0.9, result
-    with pytest.raises(SystemExit):  # exists: refused, one line
-        cli.main(["export", str(out / "best.keras"), str(target), "--format", "litert"])
-    assert "overwrite=True" in capsys.readouterr().err
-
-
 def test_listings_print_json(capsys):
     listings = [(["models", "resnet20", "--json"], "model"), (["recipes", "--json"], "dataset"),
                 (["weights", "list", "--arch", "resnet50", "--json"], "repo_id")]  # fmt: skip

@@ -213,10 +213,16 @@ def _export(args) -> int:
     )  # fmt: skip
     if emit_json(args.json, dataclasses.asdict(result)) and args.json == "-":
         return 0
+    accuracy = (
+        f", accuracy {result.accuracy:.2%} (Keras {result.keras_accuracy:.2%})"
+        if result.accuracy is not None
+        else ""
+    )
     print(
-        f"{result.path}: {result.format}, quantize={result.quantize}; against the Keras model on "
-        f"{result.samples_checked} inputs: top-1 agreement {100 * result.top1_agreement:.1f}%, "
-        f"relative error {result.relative_error:.1e}"
+        f"{result.path}: {result.format}, quantize={result.quantize}, weights "
+        f"{result.weight_dtypes}; against the Keras model on {result.samples_checked} inputs: "
+        f"top-1 agreement {result.top1_agreement:.2%}, relative error "
+        f"{result.relative_error:.1e}{accuracy}; record {result.record}"
     )
     return 0
 
@@ -376,11 +382,22 @@ def build_parser() -> argparse.ArgumentParser:
         "--top", type=int, default=5, help="classes to print per image (default: 5)"
     )
     add_json_option(predict)
-    export = command("export", "write a saved model as a SavedModel folder or a LiteRT file")
+    export = command(
+        "export", "write a saved model for TF Serving, ONNX, OpenVINO or LiteRT, checked"
+    )
     export.add_argument("model", help="a .keras file (e.g. runs/RECIPE/best.keras)")
-    export.add_argument("output", help="a folder (tf_saved_model) or a .tflite file (litert)")
-    export.add_argument("--format", choices=["tf_saved_model", "litert"], default="tf_saved_model")
-    export.add_argument("--quantize", choices=["float16", "int8"], help="litert only")
+    export.add_argument(
+        "output", help="a folder (tf_saved_model) or a .tflite, .onnx or .xml (openvino) file"
+    )
+    export.add_argument(
+        "--format",
+        choices=["tf_saved_model", "litert", "onnx", "openvino"],
+        default="tf_saved_model",
+    )
+    export.add_argument(
+        "--quantize", choices=["float16", "int8", "bfloat16"],
+        help="litert: float16, int8; onnx: int8; openvino: int8, bfloat16",
+    )  # fmt: skip
     export.add_argument(
         "--calibration", metavar="DATASET[:SPLIT]",
         help="int8 calibration and parity images (default: the dataset the model was trained on)",
@@ -419,5 +436,5 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     try:
         return handlers[args.command](args)
-    except (ValueError, OSError) as error:
+    except (ValueError, OSError, ImportError) as error:  # ImportError: an optional runtime
         parser.exit(2, f"keras-resnet {args.command}: error: {error}\n")

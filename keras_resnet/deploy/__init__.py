@@ -1,6 +1,20 @@
-"""Deployment: ``fold_batchnorm`` (inference rewrite) and ``export`` (SavedModel, LiteRT)."""
+"""Deployment: ``fold_batchnorm`` (inference rewrite) and ``export`` (SavedModel, LiteRT, ONNX,
+OpenVINO; float32, float16, bfloat16 or int8, each checked against Keras)."""
 
-from keras_resnet.deploy.artifacts import QUANTIZATIONS, ExportResult, export
+from keras_resnet.deploy.artifacts import (
+    QUANTIZATIONS,
+    TOLERANCES,
+    ExportResult,
+    ExportToleranceError,
+    export,
+)
 from keras_resnet.deploy.fold import fold_batchnorm
 
-__all__ = ["QUANTIZATIONS", "ExportResult", "export", "fold_batchnorm"]
+__all__ = [
+    "QUANTIZATIONS",
+    "TOLERANCES",
+    "ExportResult",
+    "ExportToleranceError",
+    "export",
+    "fold_batchnorm",
+]

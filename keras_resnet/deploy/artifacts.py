@@ -1,23 +1,23 @@
-"""``export``: a trained network as a deployable file, its outputs checked against Keras.
+"""``export``: a trained network as a deployable file, checked against Keras before it lands.
 
-Built on Keras' own ``model.export(format=...)``: ``"tf_saved_model"`` (TF Serving) and
-``"litert"`` (a ``.tflite`` file; quantization through the TFLite converter's own options:
-float16 weights, or full int8 with a representative dataset). ONNX and OpenVINO are named
-by the API (``QUANTIZATIONS``) and refused in this version: their runtimes are not
-dependencies of the package yet.
+The file is written under a temporary name by Keras' own ``model.export(format=...)`` and the
+format's own quantizer (``runtimes``), loaded in its own runtime and compared with the Keras
+model on the calibration images; only an artifact within tolerance is renamed into place,
+with ``<path>.export.json`` beside it (sha256 of every file, versions, the measured figures).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import os
-import shutil
-import warnings
 
 import keras
 import numpy as np
 
+from keras_resnet.deploy import runtimes
 from keras_resnet.deploy.fold import fold_batchnorm
+from keras_resnet.io import sha256_file, write_json_atomic
 from keras_resnet.vocabulary import check_choice, check_positive
 
 #: What ``quantize`` each format takes (None: the float32 network as trained).
@@ -27,16 +27,25 @@ QUANTIZATIONS = {
     "onnx": (None, "int8"),
     "openvino": (None, "int8", "bfloat16"),
 }
-_BUILT = ("tf_saved_model", "litert")
-_CHECKED_SAMPLES = 32
+#: How close an artifact must come to the Keras model: float32 by the largest output
+#: difference relative to the largest output; reduced precisions by top-1 agreement and,
+#: where the calibration data has labels, by accuracy (at most 1 point lower).
+TOLERANCES = {None: {"relative_error": 1e-4}, "float16": {"top1_agreement": 0.99},
+              "bfloat16": {"top1_agreement": 0.99},
+              "int8": {"top1_agreement": 0.98, "accuracy_drop": 0.01}}  # fmt: skip
+
+
+class ExportToleranceError(ValueError):
+    """An exported artifact disagreed with its Keras model beyond ``TOLERANCES`` (the file
+    was removed; the message says what was measured)."""
 
 
 @dataclasses.dataclass
 class ExportResult:
     """What ``export`` wrote and how closely the file reproduces the Keras model on
     ``samples_checked`` inputs (calibration images, else random ones): the largest absolute
-    difference of the outputs relative to the largest output, and the share of inputs whose
-    top-1 class agrees.
+    difference of the outputs relative to the largest output, the share of inputs whose
+    top-1 class agrees, and with labels both accuracies.
 
     Example:
         >>> ExportResult("m.tflite", "litert", "int8", 32, 0.02, 0.97).top1_agreement
@@ -49,21 +58,27 @@ class ExportResult:
     samples_checked: int
     relative_error: float
     top1_agreement: float
+    accuracy: float | None = None
+    keras_accuracy: float | None = None
+    weight_dtypes: dict = dataclasses.field(default_factory=dict)
+    runtime_options: dict = dataclasses.field(default_factory=dict)
+    record: str | None = None
 
 
 def _calibration_images(
     model: keras.Model, calibration, samples: int, data_dir: str | None
-) -> np.ndarray | None:
-    """Up to ``samples`` float32 model inputs: from a ``tf.data.Dataset`` (of images or
-    (image, label) pairs, batched or not), a ``keras_resnet.data`` dataset name with an
-    optional ``:split`` (default "train"), or, with None, the dataset the model was trained
-    on (a recipe-trained model's ``checkpoint.preprocessing.dataset``), prepared as the
-    model's evaluation pipeline prepares them."""
+) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """Up to ``samples`` float32 model inputs and their labels (None where the data has
+    none): from a ``tf.data.Dataset`` (of images or (image, label) pairs, batched or not), a
+    ``keras_resnet.data`` dataset name with an optional ``:split`` (default "train"), or, with
+    None, the dataset the model was trained on (a recipe-trained model's
+    ``checkpoint.preprocessing.dataset``), prepared as the model's evaluation pipeline
+    prepares them."""
     if calibration is None:
         checkpoint = getattr(model, "checkpoint", None)
         calibration = checkpoint.preprocessing.dataset if checkpoint else None
         if calibration is None:
-            return None
+            return None, None
     if isinstance(calibration, str):
         from keras_resnet import data
 
@@ -76,9 +91,10 @@ def _calibration_images(
             f"dataset name ('fashion_mnist', 'cifar10:test') or None. Received: {calibration!r}"
         )
     shape = tuple(model.input_shape[1:])
-    images, count = [], 0
+    images, labels, count = [], [], 0
     for element in calibration:
-        x = np.asarray(element[0] if isinstance(element, tuple | list) else element, "float32")
+        pair = isinstance(element, tuple | list)
+        x = np.asarray(element[0] if pair else element, "float32")
         if x.shape[-len(shape) :] != shape:
             raise ValueError(
                 f"The `calibration` images should have the model's input shape {shape}. "
@@ -86,50 +102,88 @@ def _calibration_images(
             )
         x = x.reshape((-1, *shape))
         images.append(x)
+        if pair and len(element) > 1:
+            y = np.asarray(element[1])
+            labels.append(y.argmax(-1) if y.ndim > x.ndim - 3 else y.reshape(-1))  # one-hot
         count += len(x)
         if count >= samples:
             break
-    return np.concatenate(images)[:samples] if images else None
+    if not images:
+        return None, None
+    known = np.concatenate(labels)[:samples] if len(labels) == len(images) else None
+    return np.concatenate(images)[:samples], known
 
 
-def _converter_options(quantize: str | None, images: np.ndarray | None) -> dict:
-    """The TFLite converter's settings for ``quantize`` (Keras passes them through)."""
-    import tensorflow as tf
+def _check_path(format: str, path: str, overwrite: bool) -> str:
+    suffix = runtimes.SUFFIXES[format]
+    if suffix and not path.endswith(suffix):
+        raise ValueError(
+            f"With format={format!r}, the `path` argument should end in {suffix!r}. "
+            f"Received: path={path!r}"
+        )
+    taken = os.path.isfile(path) or (os.path.isdir(path) and os.listdir(path))
+    if taken and not overwrite:
+        raise FileExistsError(f"{path!r} exists; pass overwrite=True to replace it.")
+    return path
 
-    if quantize is None:
-        return {}
-    if quantize == "float16":
-        return {"optimizations": [tf.lite.Optimize.DEFAULT],
-                "target_spec": {"supported_types": [tf.float16]}}  # fmt: skip
 
-    def representative_dataset():
-        for image in images:
-            yield [image[None]]
-
-    return {
-        "optimizations": [tf.lite.Optimize.DEFAULT],
-        "representative_dataset": representative_dataset,
-        # Every op in int8 (float32 input and output, quantized at the edges).
-        "target_spec": {"supported_ops": [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]},
+def _measure(model, format, path, quantize, images, labels) -> dict:
+    """The artifact's outputs against the model's on ``images`` (random inputs if None)."""
+    if images is None:
+        rng = np.random.default_rng(0)
+        images = rng.normal(size=(8, *model.input_shape[1:])).astype("float32")
+    expected = np.asarray(model.predict(images, batch_size=64, verbose=0), np.float64)
+    actual = np.asarray(runtimes.run(format, path, images, quantize), np.float64)
+    figures = {
+        "samples_checked": len(images),
+        "relative_error": float(np.max(np.abs(actual - expected)) / np.max(np.abs(expected))),
+        "top1_agreement": float(np.mean(actual.argmax(-1) == expected.argmax(-1))),
     }
+    if labels is not None:
+        figures["accuracy"] = float(np.mean(actual.argmax(-1) == labels))
+        figures["keras_accuracy"] = float(np.mean(expected.argmax(-1) == labels))
+    return figures
 
 
-def _run(format: str, path: str, x: np.ndarray) -> np.ndarray:
-    """The exported file's outputs for ``x``, through its own runtime."""
-    import tensorflow as tf
+def _beyond_tolerance(quantize: str | None, figures: dict) -> list[str]:
+    """What in ``figures`` breaks ``TOLERANCES[quantize]``, in words (empty: within it)."""
+    limits, broken = TOLERANCES[quantize], []
+    if figures["relative_error"] > limits.get("relative_error", np.inf):
+        broken.append(
+            f"relative error {figures['relative_error']:.2e} > {limits['relative_error']:.0e}"
+        )
+    if figures["top1_agreement"] < limits.get("top1_agreement", 0):
+        broken.append(
+            f"top-1 agreement {figures['top1_agreement']:.2%} < {limits['top1_agreement']:.0%}"
+        )
+    drop = figures.get("keras_accuracy", 0) - figures.get("accuracy", 0)
+    if drop > limits.get("accuracy_drop", np.inf):
+        broken.append(
+            f"accuracy {figures['accuracy']:.2%} is {100 * drop:.1f} points below the Keras "
+            f"model's {figures['keras_accuracy']:.2%} (at most {100 * limits['accuracy_drop']:.0f})"
+        )
+    return broken
 
-    if format == "tf_saved_model":
-        loaded = tf.saved_model.load(path)  # kept: its variables must outlive the call
-        return np.asarray(loaded.serve(tf.constant(x)))
-    with warnings.catch_warnings():  # its successor, ai_edge_litert, is not a dependency
-        warnings.filterwarnings("ignore", message=".*tf.lite.Interpreter is deprecated")
-        interpreter = tf.lite.Interpreter(model_path=path)
-    [source] = interpreter.get_input_details()
-    interpreter.resize_tensor_input(source["index"], x.shape)
-    interpreter.allocate_tensors()
-    interpreter.set_tensor(source["index"], x)
-    interpreter.invoke()
-    return interpreter.get_tensor(interpreter.get_output_details()[0]["index"])
+
+def _record(format, path, quantize, fold_bn, figures, dtypes, options) -> dict:
+    """``export.json``: what was written, by what, and how closely it matched."""
+    base = path if format == "tf_saved_model" else os.path.dirname(path)
+    return {
+        "format": format,
+        "quantize": quantize,
+        "fold_bn": fold_bn,
+        "sha256": {
+            os.path.relpath(file, base): sha256_file(file)
+            for file in runtimes.artifact_files(format, path)
+        },
+        **figures,
+        "tolerance": TOLERANCES[quantize],
+        "weight_dtypes": dtypes,
+        "runtime_options": options,
+        "inference_precision": runtimes.inference_precision(format, path, quantize),
+        "versions": runtimes.versions(format),
+        "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+    }
 
 
 def export(
@@ -144,33 +198,42 @@ def export(
     overwrite: bool = False,
     data_dir: str | None = None,
 ) -> ExportResult:
-    """Write ``model`` (a keras.Model or a ``.keras`` path) as ``format`` to ``path`` and
-    check the file's outputs against the model's.
+    """Write ``model`` (a keras.Model or a ``.keras`` path) as ``format`` to ``path``, checked.
+
+    The artifact is written under a temporary name, run in its own runtime on the
+    calibration images (or 8 random inputs) and compared with the Keras model: beyond
+    ``TOLERANCES`` it is removed and ``ExportToleranceError`` says what was measured;
+    within, it is renamed to ``path`` and ``<path>.export.json`` records the sha256 of its
+    files, the versions, the figures and the weights' dtypes.
 
     Args:
         model: The network; BatchNormalization is folded into the convolutions first
             (``fold_bn``, see ``fold_batchnorm``).
-        path: A folder for ``"tf_saved_model"``, a ``.tflite`` file for ``"litert"``; written
-            through a temporary name and renamed, so a stopped export leaves nothing half
-            written. An existing path is refused unless ``overwrite``.
-        format: ``"tf_saved_model"`` or ``"litert"`` (Keras' format names). ``"onnx"`` and
-            ``"openvino"`` are refused in this version.
-        quantize: None, or for ``"litert"`` ``"float16"`` (half-size weights) or ``"int8"``
-            (full integer, calibrated on ``samples`` images). Pairs outside
-            ``QUANTIZATIONS`` are refused by name.
-        calibration: Images for int8 calibration and for the parity check: a
-            ``tf.data.Dataset``, a dataset name (``"fashion_mnist"``, ``"cifar10:test"``)
-            prepared as the model's evaluation pipeline prepares it, or None (the dataset a
-            recipe-trained model carries in ``model.checkpoint``; else random inputs are
-            checked and int8 is refused).
-        samples: Calibration images for int8.
+        path: A folder for ``"tf_saved_model"``; a ``.tflite``, ``.onnx`` or ``.xml`` file
+            for ``"litert"``, ``"onnx"``, ``"openvino"`` (whose weights go to the ``.bin``
+            beside it). An existing file or non-empty folder is refused unless ``overwrite``.
+        format: ``"tf_saved_model"``, ``"litert"``, ``"onnx"`` or ``"openvino"`` (Keras'
+            format names). ONNX and OpenVINO need ``pip install 'keras-resnet-zoo[export]'``.
+        quantize: None, or per format (``QUANTIZATIONS``): litert ``"float16"`` or
+            ``"int8"``; onnx ``"int8"``; openvino ``"int8"`` or ``"bfloat16"`` (the
+            runtime's precision hint, recorded in ``export.json``). int8 is calibrated on
+            ``samples`` images. Pairs outside ``QUANTIZATIONS`` are refused by name.
+        calibration: Images for int8 calibration and for the check: a ``tf.data.Dataset``
+            (images, or (image, label) pairs: then accuracy is compared too), a dataset
+            name (``"fashion_mnist"``, ``"cifar10:test"``) prepared as the model's
+            evaluation pipeline prepares it, or None (the dataset a recipe-trained model
+            carries in ``model.checkpoint``; else random inputs are checked and int8 is
+            refused).
+        samples: Calibration (and check) images.
+        fold_bn: Fold BatchNormalization into the convolutions before export.
+        overwrite: Replace an existing artifact.
         data_dir: TFDS data directory for a ``calibration`` dataset name.
 
     Example:
         >>> result = export(keras_resnet.ResNet20(), "r20.tflite", format="litert",
         ...                 quantize="int8", calibration="cifar10")  # doctest: +SKIP
-        >>> result.top1_agreement  # doctest: +SKIP
-        0.97
+        >>> result.top1_agreement, result.weight_dtypes  # doctest: +SKIP
+        (0.994, {'int8': 22})
     """
     check_choice("format", format, tuple(QUANTIZATIONS))
     if quantize not in QUANTIZATIONS[format]:
@@ -178,21 +241,13 @@ def export(
             f"With format={format!r}, the `quantize` argument should be one of "
             f"{QUANTIZATIONS[format]}. Received: quantize={quantize!r}"
         )
-    if format not in _BUILT:
-        raise ValueError(
-            f"format={format!r} is not available in this version of keras_resnet (its runtime "
-            f"is not a dependency yet); the formats built are {_BUILT}."
-        )
     check_positive("samples", samples, allow_none=False)
-    if format == "litert" and not str(path).endswith(".tflite"):
-        raise ValueError(f"A LiteRT file should end in '.tflite'. Received: path={path!r}")
-    path = os.fspath(path)
-    if os.path.lexists(path) and not overwrite:
-        raise FileExistsError(f"{path!r} exists; pass overwrite=True to replace it.")
+    path = _check_path(format, os.fspath(path), overwrite)
+    runtimes.require(format, quantize)
     from keras_resnet.recipes.evaluate import load_model
 
     model = load_model(model)
-    images = _calibration_images(model, calibration, samples, data_dir)
+    images, labels = _calibration_images(model, calibration, samples, data_dir)
     if quantize == "int8" and images is None:
         raise ValueError(
             "quantize='int8' needs calibration images: pass `calibration` (a tf.data.Dataset "
@@ -203,27 +258,20 @@ def export(
     os.makedirs(folder, exist_ok=True)
     temporary = os.path.join(folder, f".tmp.{os.getpid()}.{name}")
     try:
-        network.export(temporary, format=format, verbose=False,
-                       **_converter_options(quantize, images))  # fmt: skip
-        if os.path.isdir(path):
-            shutil.rmtree(path)
-        os.replace(temporary, path)
+        options = runtimes.write(network, format, temporary, quantize, images)
+        figures = _measure(model, format, temporary, quantize, images, labels)
+        broken = _beyond_tolerance(quantize, figures)
+        if broken:
+            raise ExportToleranceError(
+                f"The {format} export (quantize={quantize!r}) differs from the Keras model "
+                f"on {figures['samples_checked']} inputs: {'; '.join(broken)}. Nothing was "
+                f"written to {path!r}."
+            )
+        dtypes = runtimes.weight_dtypes(format, temporary)
+        runtimes.move(format, temporary, path)
     finally:
-        if os.path.isdir(temporary):
-            shutil.rmtree(temporary)
-        elif os.path.exists(temporary):
-            os.remove(temporary)
-    check = images[:_CHECKED_SAMPLES] if images is not None else None
-    if check is None:
-        rng = np.random.default_rng(0)
-        check = rng.normal(size=(8, *model.input_shape[1:])).astype("float32")
-    expected = np.asarray(model.predict_on_batch(check))
-    actual = _run(format, path, check)
-    return ExportResult(
-        path=path,
-        format=format,
-        quantize=quantize,
-        samples_checked=len(check),
-        relative_error=float(np.max(np.abs(actual - expected)) / np.max(np.abs(expected))),
-        top1_agreement=float(np.mean(actual.argmax(-1) == expected.argmax(-1))),
-    )
+        runtimes.remove(format, temporary)
+    record = path + ".export.json"
+    write_json_atomic(record, _record(format, path, quantize, fold_bn, figures, dtypes, options))
+    return ExportResult(path=path, format=format, quantize=quantize, weight_dtypes=dtypes,
+                        runtime_options=options, record=record, **figures)  # fmt: skip
