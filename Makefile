@@ -37,6 +37,7 @@ demo: $(VENV)/.installed-run fashion-mnist
 	  --compress-schedule --seed 0 --output $(DEMO_DIR)
 
 test: $(VENV)/.installed-test
+	$(BIN)/python -m pip check  # TensorFlow, Keras and the export runtimes fit together
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 test-fast: $(VENV)/.installed-test
@@ -50,7 +51,7 @@ format: $(VENV)/.installed-test
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-bench: $(VENV)/.installed-run
+bench: $(VENV)/.installed-test  # the export runtimes come with the test extra
 	$(BIN)/python bench/inference.py
 	$(BIN)/python bench/data.py
 	$(BIN)/python bench/train.py

@@ -239,6 +239,10 @@ def test_export_refuses_bad_requests_before_writing(monkeypatch, tmp_path):
     (tmp_path / "full" / "x").write_text("")
     with pytest.raises(FileExistsError, match="overwrite=True"):
         keras_resnet.export(model, str(tmp_path / "full"))
+    with monkeypatch.context() as patch:
+        patch.setattr(keras.backend, "backend", lambda: "jax")
+        with pytest.raises(ValueError, match=r"TensorFlow backend.*KERAS_BACKEND='jax'"):
+            keras_resnet.export(model, str(tmp_path / "m.onnx"), format="onnx")
     monkeypatch.setitem(sys.modules, "onnxruntime", None)  # as if not installed
     with pytest.raises(
         ImportError, match=r"'onnxruntime'.*pip install 'keras-resnet-zoo\[export\]'"

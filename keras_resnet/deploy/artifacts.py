@@ -204,7 +204,8 @@ def export(
     calibration images (or 8 random inputs) and compared with the Keras model: beyond
     ``TOLERANCES`` it is removed and ``ExportToleranceError`` says what was measured;
     within, it is renamed to ``path`` and ``<path>.export.json`` records the sha256 of its
-    files, the versions, the figures and the weights' dtypes.
+    files, the versions, the figures and the weights' dtypes. Runs on the TensorFlow
+    backend (other backends are refused: export their ``.keras`` file from TensorFlow).
 
     Args:
         model: The network; BatchNormalization is folded into the convolutions first
@@ -235,6 +236,12 @@ def export(
         >>> result.top1_agreement, result.weight_dtypes  # doctest: +SKIP
         (0.994, {'int8': 22})
     """
+    if keras.backend.backend() != "tensorflow":
+        raise ValueError(
+            f"keras_resnet.export runs on the TensorFlow backend of Keras; this process uses "
+            f"KERAS_BACKEND={keras.backend.backend()!r}. Save the model (model.save('m.keras'): "
+            "the file loads on every backend) and export it from a TensorFlow-backend process."
+        )
     check_choice("format", format, tuple(QUANTIZATIONS))
     if quantize not in QUANTIZATIONS[format]:
         raise ValueError(
