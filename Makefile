@@ -20,7 +20,10 @@ $(VENV)/.installed-run: setup.py | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e .
 	touch $@
 
+# torch first, pinned: 2.13.0 is the CPU-only build on this workplace's machines (a newer
+# torch from PyPI brings gigabytes of CUDA libraries); the dev extra's range accepts it.
 $(VENV)/.installed-test: setup.py | $(BIN)/python
+	$(BIN)/python -m pip install --quiet "torch==2.13.0"
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	touch $@ $(VENV)/.installed-run
 

@@ -14,6 +14,11 @@ VERSION = re.search(
 # 2.21 and Keras 3.15 (`pip check` clean): tf2onnx 1.17.0, onnx 1.23.2, onnxruntime 1.32.0,
 # openvino 2026.4.1, nncf 3.4.0 (NNCF follows OpenVINO's releases).
 EXPORT = ["tf2onnx>=1.17", "onnx>=1.23", "onnxruntime>=1.32", "openvino>=2026.4", "nncf>=3.4"]
+# Other Keras backends (TensorFlow stays: tf.data and the recipes need it). On x86_64 Linux
+# PyPI's torch wheels carry the CUDA libraries (gigabytes): `make test` installs the CPU build
+# torch==2.13.0 first, which satisfies this range.
+BACKENDS = {"jax": ["jax>=0.10"], "torch": ["torch>=2.9"]}
+DEV_BACKENDS = BACKENDS["jax"] + BACKENDS["torch"]
 
 setup(
     name="keras-resnet-zoo",
@@ -49,7 +54,8 @@ setup(
         "test": ["pytest>=8", "pytest-timeout>=2.3"],
         # Optional runtimes of keras_resnet.export (tested together, `pip check` clean).
         "export": EXPORT,
-        "dev": ["pytest>=8", "pytest-timeout>=2.3", "ruff>=0.6", *EXPORT],
+        **BACKENDS,
+        "dev": ["pytest>=8", "pytest-timeout>=2.3", "ruff>=0.6", *EXPORT, *DEV_BACKENDS],
     },
     entry_points={"console_scripts": ["keras-resnet=keras_resnet.cli:main"]},
     project_urls={

@@ -185,10 +185,12 @@ def test_train_unknown_recipe_exits_2_with_a_clear_message():
 @pytest.mark.slow
 def test_kill_9_then_the_same_train_command_finishes_each_epoch_once(tmp_path, fashion_dir):
     out = tmp_path / "resume"
-    args = ["train", "--recipe", "fashion_mnist_resnet20", "--steps", 200, "--steps-per-epoch",
-            40, "--output", out, "--data-dir", fashion_dir, "--batch-size", 16,
-            "--validation-steps", 2]  # fmt: skip
+    args = ["train", "--recipe", "fashion_mnist_resnet20", "--steps", 15, "--steps-per-epoch",
+            3, "--output", out, "--data-dir", fashion_dir, "--validation-steps", 2]  # fmt: skip
     kill_after_epochs([*_command(), *map(str, args)], out / "history.csv")
+    assert (out / "backup").exists()
     _cli(*args)
     with open(out / "history.csv") as f:
-        assert [row["epoch"] for row in csv.DictReader(f)] == ["0", "1", "2", "3", "4"]
+        rows = list(csv.DictReader(f))
+    assert [row["epoch"] for row in rows] == ["0", "1", "2", "3", "4"]
+    assert rows[-1]["iterations"] == "15"

@@ -213,29 +213,6 @@ def test_two_workers_train_together_with_multiworker_mirrored(tmp_path, fashion_
 
 
 @pytest.mark.slow
-def test_kill_9_mid_run_then_the_same_command_resumes(tmp_path, fashion_dir):
-    out = tmp_path / "resume"
-    command = [
-        sys.executable,
-        SCRIPT,
-        fashion_dir,
-        str(out),
-        "--steps",
-        "15",
-        "--steps-per-epoch",
-        "3",
-    ]
-    history = out / "history.csv"
-    kill_after_epochs(command, history)
-    assert (out / "backup").exists()
-    result = _run_script(fashion_dir, out, "--steps", "15", "--steps-per-epoch", "3")
-    with open(history) as f:
-        rows = list(csv.DictReader(f))
-    assert [r["epoch"] for r in rows] == ["0", "1", "2", "3", "4"]
-    assert rows[-1]["iterations"] == "15"
-    assert len(result["loss"]) < 5  # the second run did not start from epoch 0
-
-
 def test_compressed_schedule_keeps_the_recipes_shape():
     from keras_resnet.recipes.train import compressed
 

@@ -70,9 +70,10 @@ def hub():
     server.stop()
 
 
-def _run(cases, tmp_path, home, *, offline=False, hub=None, wait=True):
+def _run(cases, tmp_path, home, *, offline=False, hub=None, wait=True, backend=None):
     env = {
         **os.environ,
+        **({"KERAS_BACKEND": backend} if backend else {}),
         "HF_HOME": str(home / "hf"),
         "KERAS_HOME": str(home / "keras"),
         "HF_HUB_OFFLINE": "1" if offline else "0",
@@ -116,6 +117,22 @@ IMAGENET_34 = {
 
 HF_TIMM_34 = {**IMAGENET_34, "weights": f"hf://{RESNET34['repo_id']}@{RESNET34['revision']}"}
 OFFLINE_UNCACHED = {"model": "resnet18", "weights": "imagenet"}
+
+
+def test_the_zoo_downloads_and_converts_through_the_hub_on_jax_and_torch(hub, tmp_path):
+    runs = {
+        backend: _run(
+            [IMAGENET_34], tmp_path, tmp_path / backend, hub=hub, wait=False, backend=backend
+        )
+        for backend in ("jax", "torch")
+    }  # at the same time: each process mostly waits on its own start-up
+    with safe_open(FIXTURE, "np") as handle:
+        expected = handle.get_tensor("logits_34")
+    for backend, (process, out) in runs.items():
+        [result] = _results(process, out)
+        assert result["ok"], (backend, result)
+        assert relative_error(result["logits"], expected) < 1e-4, backend
+        assert result["checkpoint"] == RESNET34
 
 
 def test_download_verify_convert_then_offline_with_no_requests(hub, tmp_path):

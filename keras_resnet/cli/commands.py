@@ -310,7 +310,8 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument(
         "--strategy",
         choices=["mirrored", "multiworker", "tpu"],
-        help="tf.distribute strategy (default: none; multiworker reads TF_CONFIG)",
+        help="tf.distribute strategy (default: none; multiworker reads TF_CONFIG); on JAX "
+        "mirrored is keras.distribution.DataParallel",
     )
     train.add_argument("--weights", help="initial weights: a .weights.h5 or .keras file")
     train.add_argument(

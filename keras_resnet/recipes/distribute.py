@@ -1,20 +1,49 @@
-"""Pick a tf.distribute strategy from a name or an object."""
+"""Pick a distribution strategy from a name or an object.
+
+On the TensorFlow backend a ``tf.distribute`` strategy; on JAX, ``"mirrored"`` is Keras' own
+``keras.distribution.DataParallel`` over the local devices (the JAX counterpart of
+MirroredStrategy); the PyTorch backend trains on one device only.
+"""
 
 from __future__ import annotations
 
 import json
 import os
 
+import keras
 import tensorflow as tf
 
 STRATEGIES = ("mirrored", "multiworker", "tpu")
+#: The strategy names each Keras backend supports (None, one device, everywhere).
+BACKEND_STRATEGIES = {"tensorflow": STRATEGIES, "jax": ("mirrored",), "torch": ()}
+
+
+class DataParallelStrategy:
+    """``keras.distribution.DataParallel`` where ``recipes.train`` expects a strategy: its
+    ``scope()`` (Keras shards each global batch over the devices itself) and
+    ``num_replicas_in_sync``.
+
+    Example:
+        >>> DataParallelStrategy().num_replicas_in_sync >= 1  # doctest: +SKIP
+        True
+    """
+
+    def __init__(self, devices=None):
+        devices = devices or keras.distribution.list_devices()
+        self.distribution = keras.distribution.DataParallel(devices=devices)
+        self.num_replicas_in_sync = len(devices)
+
+    def scope(self):
+        return self.distribution.scope()
 
 
 def resolve_strategy(strategy) -> tf.distribute.Strategy:
     """A strategy object for ``strategy``: None (the default), a name, or a strategy.
 
     ``"mirrored"``: every local GPU (or CPU device); ``"multiworker"``: the cluster in
-    ``TF_CONFIG``; ``"tpu"``: the TPU the resolver finds.
+    ``TF_CONFIG``; ``"tpu"``: the TPU the resolver finds. On the JAX backend ``"mirrored"``
+    gives a ``DataParallelStrategy``; names a backend lacks (``BACKEND_STRATEGIES``) are
+    refused by name.
 
     Example:
         >>> resolve_strategy(None).num_replicas_in_sync
@@ -22,8 +51,18 @@ def resolve_strategy(strategy) -> tf.distribute.Strategy:
     """
     if strategy is None:
         return tf.distribute.get_strategy()
-    if isinstance(strategy, tf.distribute.Strategy):
+    if isinstance(strategy, tf.distribute.Strategy | DataParallelStrategy):
         return strategy
+    backend = keras.backend.backend()
+    if strategy in STRATEGIES and strategy not in BACKEND_STRATEGIES.get(backend, ()):
+        allowed = ", ".join(repr(name) for name in (None, *BACKEND_STRATEGIES.get(backend, ())))
+        raise ValueError(
+            f"strategy={strategy!r} is not available on the {backend} backend of Keras, where "
+            f"the `strategy` argument should be one of {allowed} (None: one device). The "
+            f"TensorFlow backend takes {STRATEGIES} or a tf.distribute.Strategy."
+        )
+    if backend == "jax":
+        return DataParallelStrategy()
     if strategy == "mirrored":
         return tf.distribute.MirroredStrategy()
     if strategy == "multiworker":

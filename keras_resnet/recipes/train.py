@@ -276,7 +276,9 @@ def train(
         steps: Total training iterations (default: the recipe's); or give ``epochs``.
         epochs: Epochs of ``steps_per_epoch`` iterations each.
         steps_per_epoch: Iterations between evaluations and checkpoints.
-        strategy: None, a ``tf.distribute.Strategy``, "mirrored", "multiworker" or "tpu".
+        strategy: None, a ``tf.distribute.Strategy``, "mirrored", "multiworker" or "tpu"
+            (TensorFlow backend); on JAX "mirrored" is Keras' DataParallel over the local
+            devices; PyTorch trains on one device (None).
         mixed_precision: None (the recipe's), "float32", "mixed_float16" or "mixed_bfloat16".
         data_dir: TFDS data directory.
         weights: ``weights=`` for the model constructor (None: from scratch).
