@@ -31,7 +31,7 @@ def _import_builds_without_tensorflow() -> dict:
 
 def _constructors_and_counts() -> dict:
     from helpers import trainable_params
-    from test_paper_numbers import PARAMS
+    from paper_numbers import PARAMS
 
     import keras_resnet
 
