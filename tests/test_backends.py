@@ -100,3 +100,16 @@ def test_training_resume_and_fine_tuning_on_the_backend(matrix, backend):
         assert mirrored["strategy"] == "DataParallelStrategy" and mirrored["replicas"] >= 1
     else:
         assert "not available on the torch backend" in mirrored["refused"]
+
+
+@pytest.mark.parametrize(
+    "backend, written",
+    [("jax", ["tf_saved_model"]), ("torch", ["onnx", "openvino"])],
+)
+def test_export_writes_what_keras_supports_on_the_backend_and_refuses_the_rest(
+    matrix, backend, written
+):
+    result = matrix[backend]["export"]
+    assert sorted(result["written"]) == written  # each checked in its runtime within 1e-4
+    assert all(error <= 1e-4 for error in result["written"].values())
+    assert sorted(result["refused"] + written) == ["litert", "onnx", "openvino", "tf_saved_model"]

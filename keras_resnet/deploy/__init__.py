@@ -2,6 +2,7 @@
 OpenVINO; float32, float16, bfloat16 or int8, each checked against Keras)."""
 
 from keras_resnet.deploy.artifacts import (
+    BACKEND_FORMATS,
     QUANTIZATIONS,
     TOLERANCES,
     ExportResult,
@@ -11,6 +12,7 @@ from keras_resnet.deploy.artifacts import (
 from keras_resnet.deploy.fold import fold_batchnorm
 
 __all__ = [
+    "BACKEND_FORMATS",
     "QUANTIZATIONS",
     "TOLERANCES",
     "ExportResult",

@@ -27,6 +27,14 @@ QUANTIZATIONS = {
     "onnx": (None, "int8"),
     "openvino": (None, "int8", "bfloat16"),
 }
+#: The formats Keras' own ``model.export`` writes on each backend (tried with Keras 3.15: JAX
+#: lacks LiteRT, and ONNX without the jax2onnx package, and its OpenVINO conversion fails on
+#: a ResNet; PyTorch's SavedModel export fails and LiteRT needs litert-torch).
+BACKEND_FORMATS = {
+    "tensorflow": tuple(QUANTIZATIONS),
+    "jax": ("tf_saved_model",),
+    "torch": ("onnx", "openvino"),
+}
 #: How close an artifact must come to the Keras model: float32 by the largest output
 #: difference relative to the largest output; reduced precisions by top-1 agreement and,
 #: where the calibration data has labels, by accuracy (at most 1 point lower).
@@ -204,8 +212,9 @@ def export(
     calibration images (or 8 random inputs) and compared with the Keras model: beyond
     ``TOLERANCES`` it is removed and ``ExportToleranceError`` says what was measured;
     within, it is renamed to ``path`` and ``<path>.export.json`` records the sha256 of its
-    files, the versions, the figures and the weights' dtypes. Runs on the TensorFlow
-    backend (other backends are refused: export their ``.keras`` file from TensorFlow).
+    files, the versions, the figures and the weights' dtypes. Every format on the TensorFlow
+    backend; on JAX and PyTorch those ``BACKEND_FORMATS`` names (the others are refused:
+    export the ``.keras`` file from TensorFlow).
 
     Args:
         model: The network; BatchNormalization is folded into the convolutions first
@@ -236,13 +245,15 @@ def export(
         >>> result.top1_agreement, result.weight_dtypes  # doctest: +SKIP
         (0.994, {'int8': 22})
     """
-    if keras.backend.backend() != "tensorflow":
-        raise ValueError(
-            f"keras_resnet.export runs on the TensorFlow backend of Keras; this process uses "
-            f"KERAS_BACKEND={keras.backend.backend()!r}. Save the model (model.save('m.keras'): "
-            "the file loads on every backend) and export it from a TensorFlow-backend process."
-        )
     check_choice("format", format, tuple(QUANTIZATIONS))
+    backend = keras.backend.backend()
+    if format not in BACKEND_FORMATS.get(backend, ()):
+        raise ValueError(
+            f"format={format!r} cannot be written on the {backend} backend of Keras (Keras' "
+            f"model.export), where the `format` argument should be one of "
+            f"{BACKEND_FORMATS.get(backend, ())}. Save the model (model.save('m.keras'): the "
+            "file loads on every backend) and export it from a TensorFlow-backend process."
+        )
     if quantize not in QUANTIZATIONS[format]:
         raise ValueError(
             f"With format={format!r}, the `quantize` argument should be one of "

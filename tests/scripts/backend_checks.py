@@ -190,6 +190,29 @@ def _frozen_batchnorm_fine_tuning() -> dict:
     return {"moving_statistics_changed": moved, "kernels_trained": trained}
 
 
+def _export() -> dict:
+    """The formats Keras writes on this backend, checked in their runtimes; the others
+    refused by name."""
+    import keras
+
+    import keras_resnet
+    from keras_resnet.deploy.artifacts import BACKEND_FORMATS
+
+    model = keras_resnet.ResNet20(classifier_activation=None)
+    files = {"tf_saved_model": "saved", "onnx": "m.onnx", "openvino": "m.xml", "litert": "m.tflite"}
+    written, refused = {}, []
+    for format, name in files.items():
+        path = os.path.join(OUT, f"export-{BACKEND}", name)
+        try:
+            result = keras_resnet.export(model, path, format=format)
+            written[format] = result.relative_error
+        except ValueError as error:
+            assert f"on the {keras.backend.backend()} backend" in str(error), error
+            refused.append(format)
+    assert sorted(written) == sorted(BACKEND_FORMATS[BACKEND]), written
+    return {"written": written, "refused": refused}
+
+
 CHECKS = {
     "import": _import_builds_without_tensorflow,
     "constructors": _constructors_and_counts,
@@ -199,6 +222,7 @@ CHECKS = {
     "save_load": _save_and_load_across_backends,
     "train_resume": _train_and_resume,
     "frozen_bn": _frozen_batchnorm_fine_tuning,
+    "export": _export,
 }
 
 if __name__ == "__main__":
