@@ -14,6 +14,17 @@ def relative_error(actual, expected) -> float:
     return float(np.max(np.abs(actual - expected)) / np.max(np.abs(expected)))
 
 
+def random_bn_statistics(model: keras.Model, rng) -> keras.Model:
+    """Give every BatchNormalization layer of ``model`` random gamma, beta and moving
+    statistics (not the identity), so inference-time rewrites are really tested."""
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.BatchNormalization):
+            n = layer.gamma.shape[0]
+            layer.set_weights([rng.uniform(0.5, 1.5, n), rng.normal(0, 0.2, n),
+                               rng.normal(0, 0.5, n), rng.uniform(0.5, 2.0, n)])  # fmt: skip
+    return model
+
+
 def trainable_params(model: keras.Model) -> int:
     """Parameters the paper counts: no BN moving statistics."""
     return sum(int(np.prod(w.shape)) for w in model.trainable_weights)

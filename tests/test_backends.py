@@ -12,6 +12,7 @@ import sys
 
 import numpy as np
 import pytest
+from helpers import random_bn_statistics
 
 import keras_resnet
 
@@ -46,11 +47,7 @@ def matrix(tmp_path_factory, fashion_dir):
     model = keras_resnet.ResNet20(classifier_activation=None)
     rng = np.random.default_rng(1)
     x = np.random.default_rng(0).normal(size=(2, 32, 32, 3)).astype("float32")
-    for layer in model.layers:
-        if isinstance(layer, keras.layers.BatchNormalization):
-            n = layer.gamma.shape[0]
-            layer.set_weights([rng.uniform(0.5, 1.5, n), rng.normal(0, 0.2, n),
-                               rng.normal(0, 0.5, n), rng.uniform(0.5, 2, n)])  # fmt: skip
+    random_bn_statistics(model, rng)
     np.save(out / "tensorflow.npy", model.predict_on_batch(x))
     model.save(out / "tensorflow.keras")
     processes = {backend: _start(backend, out, fashion_dir) for backend in BACKENDS}

@@ -8,23 +8,11 @@ import sys
 import keras
 import numpy as np
 import pytest
-from helpers import python_output, relative_error
+from helpers import python_output, random_bn_statistics, relative_error
 
 import keras_resnet
 from keras_resnet.deploy import fold_batchnorm, runtimes
 from keras_resnet.io import sha256_file
-
-
-def _random_statistics(model: keras.Model, rng) -> None:
-    """Every BN layer gets random gamma, beta and moving statistics (not the identity)."""
-    for layer in model.layers:
-        if isinstance(layer, keras.layers.BatchNormalization):
-            channels = layer.gamma.shape[0]
-            layer.set_weights([
-                rng.uniform(0.5, 1.5, channels), rng.normal(0, 0.2, channels),
-                rng.normal(0, 0.5, channels), rng.uniform(0.5, 2.0, channels),
-            ])  # fmt: skip
-
 
 CASES = {
     "resnet20 (option A)": ("resnet20", {}),
@@ -46,7 +34,7 @@ def test_folded_batchnorm_gives_the_same_logits(case):
         options = {**options, "classifier_activation": None}  # compare logits
     model = keras_resnet.get_model(name, weights=None, **options)
     rng = np.random.default_rng(0)
-    _random_statistics(model, rng)
+    random_bn_statistics(model, rng)
     folded = fold_batchnorm(model)
     assert not any(isinstance(x, keras.layers.BatchNormalization) for x in folded.layers)
     assert folded.output_shape == model.output_shape
@@ -66,7 +54,7 @@ def _all_layers(model):
 def test_a_fine_tuned_classifier_with_a_nested_backbone_is_folded_throughout():
     backbone = keras_resnet.ResNet20(include_top=False, pooling="avg", input_shape=(32, 32, 1))
     rng = np.random.default_rng(2)
-    _random_statistics(backbone, rng)
+    random_bn_statistics(backbone, rng)
     inputs = keras.Input((32, 32, 1))
     outputs = keras.layers.Dense(3)(backbone(inputs, training=False))  # as fine_tune.py
     model = keras.Model(inputs, outputs)
@@ -98,7 +86,7 @@ def test_every_format_in_float32_loads_in_its_runtime_and_matches_keras(name, sh
 
     model = keras_resnet.get_model(name, weights=None, input_shape=shape,
                                    classifier_activation=None)  # fmt: skip
-    _random_statistics(model, np.random.default_rng(1))
+    random_bn_statistics(model, np.random.default_rng(1))
     images = np.random.default_rng(0).normal(size=(4, *shape)).astype("float32")
     calibration = tf.data.Dataset.from_tensor_slices(images).batch(2)
     for format, file in FORMATS.items():

@@ -100,17 +100,14 @@ def _torchvision_parity() -> dict:
 def _save_and_load_across_backends() -> dict:
     import keras
     import numpy as np
+    from helpers import random_bn_statistics
 
     import keras_resnet
 
     rng = np.random.default_rng(0)
     x = rng.normal(size=(2, 32, 32, 3)).astype("float32")
     model = keras_resnet.ResNet20(classifier_activation=None)
-    for layer in model.layers:  # random BN statistics: a real test of every variable
-        if isinstance(layer, keras.layers.BatchNormalization):
-            n = layer.gamma.shape[0]
-            layer.set_weights([rng.uniform(0.5, 1.5, n), rng.normal(0, 0.2, n),
-                               rng.normal(0, 0.5, n), rng.uniform(0.5, 2, n)])  # fmt: skip
+    random_bn_statistics(model, rng)  # a real test of every variable
     np.save(os.path.join(OUT, f"{BACKEND}.npy"), np.asarray(model.predict_on_batch(x)))
     model.save(os.path.join(OUT, f".{BACKEND}.keras"))
     os.replace(os.path.join(OUT, f".{BACKEND}.keras"), os.path.join(OUT, f"{BACKEND}.keras"))
