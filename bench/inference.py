@@ -175,7 +175,7 @@ def main() -> None:
     parser.add_argument("--test-images", type=int, default=2000)
     parser.add_argument("--skip-resnet50", action="store_true", help="table 2 only")
     args = parser.parse_args()
-    versions = runtimes.versions("onnx") | runtimes.versions("openvino")
+    versions = runtimes.versions("onnx") | runtimes.versions("openvino", "int8")
     print(f"# {platform.processor() or platform.machine()}, {os.cpu_count()} cores, {versions}")
     if not args.skip_resnet50:
         _speed_table(args.rounds)

@@ -189,7 +189,7 @@ def _record(format, path, quantize, fold_bn, figures, dtypes, options) -> dict:
         "weight_dtypes": dtypes,
         "runtime_options": options,
         "inference_precision": runtimes.inference_precision(format, path, quantize),
-        "versions": runtimes.versions(format),
+        "versions": runtimes.versions(format, quantize),
         "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
     }
 

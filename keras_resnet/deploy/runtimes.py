@@ -29,16 +29,20 @@ SUFFIXES = {"tf_saved_model": None, "litert": ".tflite", "onnx": ".onnx", "openv
 _MODULES = {"onnx": ("tf2onnx", "onnx", "onnxruntime"), "openvino": ("openvino",)}
 
 
+def _runtime_modules(format: str, quantize: str | None) -> tuple[str, ...]:
+    """The optional packages that write and run ``format`` (NNCF only for OpenVINO int8)."""
+    return _MODULES.get(format, ()) + (
+        ("nncf",) if (format, quantize) == ("openvino", "int8") else ()
+    )
+
+
 def require(format: str, quantize: str | None = None) -> None:
     """Raise ImportError naming the extra when ``format``'s runtime is not installed.
 
     Example:
         >>> require("tf_saved_model")  # TensorFlow is always there
     """
-    modules = _MODULES.get(format, ()) + (
-        ("nncf",) if (format, quantize) == ("openvino", "int8") else ()
-    )
-    for module in modules:
+    for module in _runtime_modules(format, quantize):
         try:
             importlib.import_module(module)
         except ImportError as error:
@@ -84,7 +88,8 @@ def remove(format: str, path: str) -> None:
     """
     if os.path.isdir(path):
         shutil.rmtree(path)
-    for file in artifact_files(format, path) if format != "tf_saved_model" else ():
+        return
+    for file in artifact_files(format, path):
         if os.path.exists(file):
             os.remove(file)
 
@@ -347,20 +352,17 @@ def _openvino_weights(path: str):
 _WEIGHT_READERS = {"litert": _litert_weights, "onnx": _onnx_weights, "openvino": _openvino_weights}
 
 
-def versions(format: str) -> dict[str, str]:
+def versions(format: str, quantize: str | None = None) -> dict[str, str]:
     """The versions of what wrote and ran the artifact (for ``export.json``).
 
     Example:
-        >>> sorted(versions("onnx"))  # doctest: +SKIP
-        ['keras', 'keras_resnet', 'onnx', 'onnxruntime', 'tensorflow', 'tf2onnx']
+        >>> sorted(versions("onnx"))
+        ['keras', 'keras-resnet-zoo', 'onnx', 'onnxruntime', 'tensorflow', 'tf2onnx']
     """
     from importlib.metadata import PackageNotFoundError, version
 
-    names = ["keras", "tensorflow", *_MODULES.get(format, ())] + (
-        ["nncf"] if format == "openvino" else []
-    )
     found = {}
-    for name in ["keras-resnet-zoo", *names]:
+    for name in ("keras-resnet-zoo", "keras", "tensorflow", *_runtime_modules(format, quantize)):
         try:
             found[name] = version(name)
         except PackageNotFoundError:
