@@ -8,8 +8,8 @@ them shrinks as 1/||w||^2: the bottom of the net all but stops learning.
 
 Usage (the study folder keeps each net's ``last.keras``)::
 
-    python results/fashion_mnist_depth/weight_norms.py /work/depth-runs/fashion_mnist_depth \
-        > results/fashion_mnist_depth/weight_norms.md
+    cd results/fashion_mnist_depth
+    python weight_norms.py /work/depth-runs/fashion_mnist_depth > weight_norms.md
 
 Example:
     >>> stage_of("conv3_block2_1_conv/kernel"), stage_of("predictions/kernel")
