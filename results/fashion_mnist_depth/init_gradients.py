@@ -35,15 +35,13 @@ def first_steps(net: str, images, labels) -> dict[str, float]:
     import keras
     import tensorflow as tf
 
-    import keras_resnet
+    from keras_resnet import data
     from keras_resnet.recipes import get
+    from keras_resnet.recipes.train import _build_model  # the model exactly as train builds it
 
     recipe = get(f"fashion_mnist_{net}")
     keras.utils.set_random_seed(0)
-    model = keras_resnet.get_model(
-        recipe.model, input_shape=(32, 32, 1), classes=10,
-        kernel_regularizer=keras.regularizers.L2(recipe.weight_decay / 2), **recipe.model_options,
-    )  # fmt: skip
+    model = _build_model(recipe, data.info(recipe.dataset), weights=None)
     with tf.GradientTape() as tape:
         probabilities = model(images, training=True)
         loss = keras.losses.sparse_categorical_crossentropy(labels, probabilities)
@@ -58,7 +56,10 @@ def first_steps(net: str, images, labels) -> dict[str, float]:
     return steps
 
 
-def main(nets=("plain20", "resnet20", "plain56", "resnet56")) -> None:
+NETS = ("plain20", "resnet20", "plain56", "resnet56")
+
+
+def main(nets=NETS) -> None:
     from keras_resnet import data
 
     batch = data.load("fashion_mnist", "train", batch_size=128, training=True, seed=0)
@@ -71,4 +72,4 @@ def main(nets=("plain20", "resnet20", "plain56", "resnet56")) -> None:
 
 
 if __name__ == "__main__":
-    main(tuple(sys.argv[1:]) or ("plain20", "resnet20", "plain56", "resnet56"))
+    main(sys.argv[1:] or NETS)

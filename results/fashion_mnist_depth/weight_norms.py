@@ -48,7 +48,6 @@ def squared_norms(model) -> dict[str, float]:
 def main(study_dir: str) -> None:
     import keras
 
-    import keras_resnet  # noqa: F401  (registers the recipe schedule for loading)
     from keras_resnet.recipes import get
 
     print("| net | epochs | L2 term in the loss | training loss |", end="")
