@@ -1,0 +1,101 @@
+"""He initialisation in fan-out form (torchvision's, the package's) against fan-in form (Keras'
+``he_normal``, what a bare Keras loop uses) for the ``fashion_mnist_resnet20`` recipe, at an
+equal, short budget: the recipe's schedule compressed to ``--epochs`` epochs, several seeds.
+
+Each (mode, seed) trains with ``recipes.train`` in ``<output>/<mode>_seed<seed>/``; a run
+whose metrics.json exists is read back, an unfinished one resumes, so the same command continues
+after a stop. The Markdown table goes to stdout, training logs to stderr.
+
+Usage::
+
+    cd results/fashion_mnist_resnet20
+    python compare_init.py --output /work/init-runs > compare_init.md
+
+Example:
+    >>> initializer("fan_in").mode
+    'fan_in'
+    >>> markdown([{"mode": "fan_in", "seed": 0, "final": 0.9, "best": 0.91, "minutes": 1.0}])[-1]
+    '| fan_in | mean of 1 | 90.00 | 91.00 | |'
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import sys
+from unittest import mock
+
+MODES = ("fan_out", "fan_in")
+
+
+def initializer(mode: str):
+    """He initialisation (scale 2, untruncated normal) with the given fan ``mode``."""
+    import keras
+
+    return keras.initializers.VarianceScaling(
+        scale=2.0, mode=mode, distribution="untruncated_normal"
+    )
+
+
+def run(mode: str, seed: int, output: str, epochs: int, **quick) -> dict:
+    """Train (or read back) one (mode, seed) run; its final and best test accuracy."""
+    import keras
+
+    from keras_resnet.models import blocks
+    from keras_resnet.recipes import train
+    from keras_resnet.recipes.callbacks import read_history
+
+    folder = os.path.join(output, f"{mode}_seed{seed}")
+    # conv_bn looks conv_initializer up in its module each time it builds a convolution.
+    with mock.patch.object(blocks, "conv_initializer", lambda: initializer(mode)):
+        result = train(
+            "fashion_mnist_resnet20", output_dir=folder, epochs=epochs, compress_schedule=True,
+            seed=seed, verbose=2, **quick,
+        )  # fmt: skip
+    metrics = result.metrics
+    best = max(read_history(os.path.join(folder, "history.csv"))["val_accuracy"])
+    minutes = (metrics.get("training_seconds") or metrics["wall_seconds"]) / 60
+    del result
+    keras.utils.clear_session()
+    return {"mode": mode, "seed": seed, "final": metrics["test_accuracy"], "best": best,
+            "minutes": minutes}  # fmt: skip
+
+
+def markdown(rows: list[dict]) -> list[str]:
+    """The table's lines: one row per run, then each mode's mean."""
+    lines = ["| He init | seed | final test accuracy (%) | best (%) | minutes |",
+             "|---|---|---:|---:|---:|"]  # fmt: skip
+    for r in rows:
+        lines.append(
+            f"| {r['mode']} | {r['seed']} | {100 * r['final']:.2f} | {100 * r['best']:.2f} | "
+            f"{r['minutes']:.0f} |"
+        )
+    for mode in dict.fromkeys(r["mode"] for r in rows):
+        mine = [r for r in rows if r["mode"] == mode]
+        final, best = (100 * sum(r[k] for r in mine) / len(mine) for k in ("final", "best"))
+        lines.append(f"| {mode} | mean of {len(mine)} | {final:.2f} | {best:.2f} | |")
+    return lines
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--output", required=True, help="folder for the runs")
+    parser.add_argument("--epochs", type=int, default=10)
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
+    parser.add_argument("--steps-per-epoch", type=int, help="quick checks only")
+    parser.add_argument("--validation-steps", type=int, help="quick checks only")
+    args = parser.parse_args(argv)
+    quick = {"steps_per_epoch": args.steps_per_epoch, "validation_steps": args.validation_steps}
+    rows = []
+    with contextlib.redirect_stdout(sys.stderr):  # Keras' logs; the table alone on stdout
+        for seed in args.seeds:
+            for mode in MODES:
+                rows.append(run(mode, seed, args.output, args.epochs, **quick))
+    print(f"{args.epochs} compressed epochs of fashion_mnist_resnet20 per run, float32.\n")
+    print("\n".join(markdown(rows)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
