@@ -1,20 +1,29 @@
-"""He initialisation in fan-out form (torchvision's, the package's) against fan-in form (Keras'
-``he_normal``, what a bare Keras loop uses) for the ``fashion_mnist_resnet20`` recipe, at an
+"""Variants of the ``fashion_mnist_resnet20`` recipe against the recipe as shipped, at an
 equal, short budget: the recipe's schedule compressed to ``--epochs`` epochs, several seeds.
+They test the differences issue 10 lists between the recipe (93.70% after 30 epochs) and a bare
+Keras loop (94.12%):
 
-Each (mode, seed) trains with ``recipes.train`` in ``<output>/<mode>_seed<seed>/``; a run
+- ``fan_out``: the recipe as shipped (He initialisation in torchvision's fan-out form, weight
+  decay 1e-4 with PyTorch's gradient ``1e-4 * w`` on conv and dense kernels).
+- ``fan_in``: He initialisation in fan-in form (Keras' ``he_normal``, untruncated here).
+- ``keras_l2``: the kernel penalty a bare Keras loop writes, ``l2(1e-4)``, whose gradient is
+  ``2e-4 * w``: the recipe with ``weight_decay=2e-4``.
+
+Each (variant, seed) trains with ``recipes.train`` in ``<output>/<variant>_seed<seed>/``; a run
 whose metrics.json exists is read back, an unfinished one resumes, so the same command continues
 after a stop. The Markdown table goes to stdout, training logs to stderr.
 
 Usage::
 
     cd results/fashion_mnist_resnet20
-    python compare_init.py --output /work/init-runs > compare_init.md
+    python compare.py --variants fan_out fan_in --output /work/init-runs > compare_init.md
 
 Example:
     >>> initializer("fan_in").mode
     'fan_in'
-    >>> markdown([{"mode": "fan_in", "seed": 0, "final": 0.9, "best": 0.91, "minutes": 1.0}])[-1]
+    >>> variant_recipe("keras_l2").weight_decay
+    0.0002
+    >>> markdown([{"variant": "fan_in", "seed": 0, "final": 0.9, "best": 0.91, "minutes": 1.0}])[-1]
     '| fan_in | mean of 1 | 90.00 | 91.00 | |'
 """
 
@@ -22,11 +31,12 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import os
 import sys
 from unittest import mock
 
-MODES = ("fan_out", "fan_in")
+VARIANTS = ("fan_out", "fan_in", "keras_l2")
 
 
 def initializer(mode: str):
@@ -38,19 +48,30 @@ def initializer(mode: str):
     )
 
 
-def run(mode: str, seed: int, output: str, epochs: int, **quick) -> dict:
-    """Train (or read back) one (mode, seed) run; its final and best test accuracy."""
+def variant_recipe(variant: str):
+    """The recipe a variant trains: the shipped one, with twice the weight decay for keras_l2."""
+    from keras_resnet.recipes import registry
+
+    recipe = registry.get("fashion_mnist_resnet20")
+    if variant == "keras_l2":
+        return dataclasses.replace(recipe, weight_decay=2 * recipe.weight_decay)
+    return recipe
+
+
+def run(variant: str, seed: int, output: str, epochs: int, **quick) -> dict:
+    """Train (or read back) one (variant, seed) run; its final and best test accuracy."""
     import keras
 
     from keras_resnet.models import blocks
     from keras_resnet.recipes import train
     from keras_resnet.recipes.callbacks import read_history
 
-    folder = os.path.join(output, f"{mode}_seed{seed}")
+    folder = os.path.join(output, f"{variant}_seed{seed}")
+    mode = "fan_in" if variant == "fan_in" else "fan_out"
     # conv_bn looks conv_initializer up in its module each time it builds a convolution.
     with mock.patch.object(blocks, "conv_initializer", lambda: initializer(mode)):
         result = train(
-            "fashion_mnist_resnet20", output_dir=folder, epochs=epochs, compress_schedule=True,
+            variant_recipe(variant), output_dir=folder, epochs=epochs, compress_schedule=True,
             seed=seed, verbose=2, **quick,
         )  # fmt: skip
     metrics = result.metrics
@@ -58,29 +79,30 @@ def run(mode: str, seed: int, output: str, epochs: int, **quick) -> dict:
     minutes = (metrics.get("training_seconds") or metrics["wall_seconds"]) / 60
     del result
     keras.utils.clear_session()
-    return {"mode": mode, "seed": seed, "final": metrics["test_accuracy"], "best": best,
+    return {"variant": variant, "seed": seed, "final": metrics["test_accuracy"], "best": best,
             "minutes": minutes}  # fmt: skip
 
 
 def markdown(rows: list[dict]) -> list[str]:
-    """The table's lines: one row per run, then each mode's mean."""
-    lines = ["| He init | seed | final test accuracy (%) | best (%) | minutes |",
+    """The table's lines: one row per run, then each variant's mean."""
+    lines = ["| variant | seed | final test accuracy (%) | best (%) | minutes |",
              "|---|---|---:|---:|---:|"]  # fmt: skip
     for r in rows:
         lines.append(
-            f"| {r['mode']} | {r['seed']} | {100 * r['final']:.2f} | {100 * r['best']:.2f} | "
+            f"| {r['variant']} | {r['seed']} | {100 * r['final']:.2f} | {100 * r['best']:.2f} | "
             f"{r['minutes']:.0f} |"
         )
-    for mode in dict.fromkeys(r["mode"] for r in rows):
-        mine = [r for r in rows if r["mode"] == mode]
+    for variant in dict.fromkeys(r["variant"] for r in rows):
+        mine = [r for r in rows if r["variant"] == variant]
         final, best = (100 * sum(r[k] for r in mine) / len(mine) for k in ("final", "best"))
-        lines.append(f"| {mode} | mean of {len(mine)} | {final:.2f} | {best:.2f} | |")
+        lines.append(f"| {variant} | mean of {len(mine)} | {final:.2f} | {best:.2f} | |")
     return lines
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--output", required=True, help="folder for the runs")
+    parser.add_argument("--variants", nargs="+", choices=VARIANTS, default=list(VARIANTS))
     parser.add_argument("--epochs", type=int, default=10)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
     parser.add_argument("--steps-per-epoch", type=int, help="quick checks only")
@@ -90,8 +112,8 @@ def main(argv=None) -> int:
     rows = []
     with contextlib.redirect_stdout(sys.stderr):  # Keras' logs; the table alone on stdout
         for seed in args.seeds:
-            for mode in MODES:
-                rows.append(run(mode, seed, args.output, args.epochs, **quick))
+            for variant in args.variants:
+                rows.append(run(variant, seed, args.output, args.epochs, **quick))
     print(f"{args.epochs} compressed epochs of fashion_mnist_resnet20 per run, float32.\n")
     print("\n".join(markdown(rows)))
     return 0
