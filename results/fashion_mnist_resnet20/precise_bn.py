@@ -59,6 +59,8 @@ def main(argv=None) -> int:
     missing = [path for path in args.models if not os.path.isfile(path)]
     if missing:
         parser.error(f"no such model file: {', '.join(missing)}")
+    if args.batches < 1:
+        parser.error(f"--batches should be a positive integer. Received: {args.batches}")
 
     from keras_resnet import data
     from keras_resnet.recipes.evaluate import load_model
