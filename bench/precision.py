@@ -1,0 +1,102 @@
+"""Does ``mixed_bfloat16`` pay on this machine? ResNet-20 training speed in float32 and in
+``mixed_bfloat16``, in one process.
+
+Two measurements per policy, alternating (float32, bfloat16, float32, bfloat16, ...):
+
+- the net alone: ``keras_resnet.ResNet20`` ``fit`` on one synthetic batch of 128 held in
+  memory (no input pipeline), so the ratio is the convolutions' and BN's;
+- the recipe: ``recipes.train("fashion_mnist_resnet20", mixed_precision=...)`` on the real
+  Fashion-MNIST pipeline (augmentation included), as a user's training run sees it.
+
+The first batch of each run (tracing) is left out. Prints images/s, the ratios and whether the
+CPU reports AVX-512 BF16 / AMX (without them TensorFlow emulates bfloat16 and it is slower).
+
+    python bench/precision.py [--data-dir DIR] [--steps 30] [--rounds 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import tempfile
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+import keras_resnet
+from keras_resnet import recipes
+from keras_resnet.recipes.train import Throughput, dtype_policy
+
+POLICIES = ("float32", "mixed_bfloat16")
+
+
+def cpu_bf16_flags() -> str:
+    """The CPU's bfloat16 flags as Linux reports them, e.g. ``"avx512_bf16 amx_bf16"``."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            flags = next((line.split(":")[1].split() for line in f if line.startswith("flags")), [])
+    except OSError:
+        return "unknown"
+    found = [flag for flag in ("avx512_bf16", "amx_bf16") if flag in flags]
+    return " ".join(found) or "none"
+
+
+def net_rate(policy: str, steps: int) -> float:
+    """Images/s of ResNet-20 ``fit`` on one in-memory batch under ``policy``."""
+    rng = np.random.default_rng(0)
+    images = rng.standard_normal((128, 32, 32, 1)).astype("float32")
+    labels = rng.integers(0, 10, 128)
+    batches = tf.data.Dataset.from_tensors((images, labels)).repeat()
+    with dtype_policy(policy):
+        model = keras_resnet.ResNet20(weights=None, input_shape=(32, 32, 1), classes=10)
+    model.compile(
+        optimizer=keras.optimizers.SGD(0.1, momentum=0.9),
+        loss="sparse_categorical_crossentropy",
+    )
+    throughput = Throughput(128)
+    model.fit(batches, epochs=1, steps_per_epoch=steps, callbacks=[throughput], verbose=0)
+    return throughput.images_per_second
+
+
+def recipe_rate(policy: str, data_dir, steps: int) -> float:
+    """Images/s of ``recipes.train`` on Fashion-MNIST under ``policy``."""
+    with tempfile.TemporaryDirectory() as out:
+        result = recipes.train(
+            "fashion_mnist_resnet20", output_dir=out, steps=steps, steps_per_epoch=steps,
+            data_dir=data_dir, seed=0, validation_steps=1, verbose=0, mixed_precision=policy,
+        )  # fmt: skip
+    return result.metrics["images_per_second"]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data-dir", default=None)
+    parser.add_argument("--steps", type=int, default=30)
+    parser.add_argument("--rounds", type=int, default=2)
+    args = parser.parse_args()
+    net = {policy: [] for policy in POLICIES}
+    recipe = {policy: [] for policy in POLICIES}
+    for _ in range(args.rounds):
+        for policy in POLICIES:
+            net[policy].append(net_rate(policy, args.steps))
+            recipe[policy].append(recipe_rate(policy, args.data_dir, args.steps))
+    print(
+        f"# {platform.machine()}, {os.cpu_count()} cores, TF {tf.__version__}, batch 128, "
+        f"CPU bfloat16 flags: {cpu_bf16_flags()}"
+    )
+    for label, rates in (("ResNet-20 net alone", net), ("recipes.train", recipe)):
+        medians = {policy: statistics.median(values) for policy, values in rates.items()}
+        for policy, values in rates.items():
+            runs = [round(v) for v in values]
+            print(f"{label:20} {policy:15} {medians[policy]:7.1f} img/s  (runs: {runs})")
+        ratio = medians["mixed_bfloat16"] / medians["float32"]
+        print(f"{label:20} ratio (bfloat16 / float32): {ratio:.2f}x")
+
+
+if __name__ == "__main__":
+    main()
