@@ -11,7 +11,7 @@ Two measurements per policy, alternating (float32, bfloat16, float32, bfloat16, 
 The first batch of each run (tracing) is left out. Prints images/s, the ratios and whether the
 CPU reports AVX-512 BF16 / AMX (without them TensorFlow emulates bfloat16 and it is slower).
 
-    python bench/precision.py [--data-dir DIR] [--steps 30] [--rounds 2]
+    python bench/precision.py [--data-dir DIR] [--steps 40] [--rounds 2]
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ import argparse
 import os
 import platform
 import statistics
-import tempfile
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -28,8 +27,10 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+# bench/train.py, beside this script: recipes.train's images/s over a few steps.
+from train import recipe_rate
+
 import keras_resnet
-from keras_resnet import recipes
 from keras_resnet.recipes.train import Throughput, dtype_policy
 
 POLICIES = ("float32", "mixed_bfloat16")
@@ -63,20 +64,10 @@ def net_rate(policy: str, steps: int) -> float:
     return throughput.images_per_second
 
 
-def recipe_rate(policy: str, data_dir, steps: int) -> float:
-    """Images/s of ``recipes.train`` on Fashion-MNIST under ``policy``."""
-    with tempfile.TemporaryDirectory() as out:
-        result = recipes.train(
-            "fashion_mnist_resnet20", output_dir=out, steps=steps, steps_per_epoch=steps,
-            data_dir=data_dir, seed=0, validation_steps=1, verbose=0, mixed_precision=policy,
-        )  # fmt: skip
-    return result.metrics["images_per_second"]
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", default=None)
-    parser.add_argument("--steps", type=int, default=30)
+    parser.add_argument("--steps", type=int, default=40)
     parser.add_argument("--rounds", type=int, default=2)
     args = parser.parse_args()
     net = {policy: [] for policy in POLICIES}
@@ -84,7 +75,7 @@ def main() -> None:
     for _ in range(args.rounds):
         for policy in POLICIES:
             net[policy].append(net_rate(policy, args.steps))
-            recipe[policy].append(recipe_rate(policy, args.data_dir, args.steps))
+            recipe[policy].append(recipe_rate(args.data_dir, args.steps, mixed_precision=policy))
     print(
         f"# {platform.machine()}, {os.cpu_count()} cores, TF {tf.__version__}, batch 128, "
         f"CPU bfloat16 flags: {cpu_bf16_flags()}"
