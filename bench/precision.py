@@ -9,7 +9,7 @@ Two measurements per policy, alternating (float32, bfloat16, float32, bfloat16, 
   Fashion-MNIST pipeline (augmentation included), as a user's training run sees it.
 
 The first batch of each run (tracing) is left out. Prints images/s, the ratios and whether the
-CPU reports AVX-512 BF16 / AMX (without them TensorFlow emulates bfloat16 and it is slower).
+CPU reports AVX-512 BF16 / AMX (without them bfloat16 has no hardware support).
 
     python bench/precision.py [--data-dir DIR] [--steps 40] [--rounds 2]
 """
