@@ -70,6 +70,9 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=40)
     parser.add_argument("--rounds", type=int, default=2)
     args = parser.parse_args()
+    for name in ("steps", "rounds"):
+        if getattr(args, name) < 1:
+            parser.error(f"--{name} should be a positive integer. Received: {getattr(args, name)}")
     net = {policy: [] for policy in POLICIES}
     recipe = {policy: [] for policy in POLICIES}
     for _ in range(args.rounds):
