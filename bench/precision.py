@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import statistics
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -31,6 +30,7 @@ import tensorflow as tf
 from train import recipe_rate
 
 import keras_resnet
+from keras_resnet.recipes.study import machine_description
 from keras_resnet.recipes.train import Throughput, dtype_policy
 
 POLICIES = ("float32", "mixed_bfloat16")
@@ -80,7 +80,7 @@ def main() -> None:
             net[policy].append(net_rate(policy, args.steps))
             recipe[policy].append(recipe_rate(args.data_dir, args.steps, mixed_precision=policy))
     print(
-        f"# {platform.machine()}, {os.cpu_count()} cores, TF {tf.__version__}, batch 128, "
+        f"# {machine_description()}, TF {tf.__version__}, batch 128, "
         f"CPU bfloat16 flags: {cpu_bf16_flags()}"
     )
     for label, rates in (("ResNet-20 net alone", net), ("recipes.train", recipe)):
