@@ -58,6 +58,7 @@ bench: $(VENV)/.installed-test  # the export runtimes come with the test extra
 	$(BIN)/python bench/inference.py
 	$(BIN)/python bench/data.py
 	$(BIN)/python bench/train.py
+	$(BIN)/python bench/precision.py
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache
