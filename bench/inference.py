@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import statistics
 import tempfile
 import time
@@ -34,6 +33,7 @@ import keras_resnet
 from keras_resnet import data
 from keras_resnet.deploy import runtimes
 from keras_resnet.recipes.evaluate import load_model
+from keras_resnet.recipes.study import machine_description
 
 FIXTURE = os.path.join(os.path.dirname(__file__), "..", "tests", "fixtures",
                        "fashion_mnist_resnet20.keras")  # fmt: skip
@@ -176,7 +176,7 @@ def main() -> None:
     parser.add_argument("--skip-resnet50", action="store_true", help="table 2 only")
     args = parser.parse_args()
     versions = runtimes.versions("onnx") | runtimes.versions("openvino", "int8")
-    print(f"# {platform.processor() or platform.machine()}, {os.cpu_count()} cores, {versions}")
+    print(f"# {machine_description()}, {versions}")
     if not args.skip_resnet50:
         _speed_table(args.rounds)
     _accuracy_table(args.test_images, args.rounds)
