@@ -1,6 +1,5 @@
 """The keras-resnet console script."""
 
-import csv
 import io
 import json
 import os
@@ -8,7 +7,7 @@ import subprocess
 import sys
 
 import pytest
-from helpers import kill_after_epochs, write_hostile_images
+from helpers import write_hostile_images
 
 import keras_resnet
 from keras_resnet import cli
@@ -180,17 +179,3 @@ def test_train_unknown_recipe_exits_2_with_a_clear_message():
     result = _cli("train", "--recipe", "fashion_mnist_resnet21", check=False)
     assert result.returncode == 2
     assert "fashion_mnist_resnet20" in result.stderr
-
-
-@pytest.mark.slow
-def test_kill_9_then_the_same_train_command_finishes_each_epoch_once(tmp_path, fashion_dir):
-    out = tmp_path / "resume"
-    args = ["train", "--recipe", "fashion_mnist_resnet20", "--steps", 15, "--steps-per-epoch",
-            3, "--output", out, "--data-dir", fashion_dir, "--validation-steps", 2]  # fmt: skip
-    kill_after_epochs([*_command(), *map(str, args)], out / "history.csv")
-    assert (out / "backup").exists()
-    _cli(*args)
-    with open(out / "history.csv") as f:
-        rows = list(csv.DictReader(f))
-    assert [row["epoch"] for row in rows] == ["0", "1", "2", "3", "4"]
-    assert rows[-1]["iterations"] == "15"

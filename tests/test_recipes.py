@@ -1,5 +1,6 @@
 """Training recipes: schedules, weight decay, distribution, resumption, mixed precision."""
 
+import concurrent.futures
 import csv
 import json
 import os
@@ -164,8 +165,12 @@ def test_mixed_bfloat16_trains_with_finite_loss_and_float32_outputs(tmp_path, fa
 @pytest.mark.slow
 def test_two_replica_mirrored_matches_one_replica_at_the_same_global_batch(tmp_path, fashion_dir):
     common = ["--logical-cpus", "2", "--steps", "3", "--steps-per-epoch", "3", "--batch-size", "64"]
-    one = _run_script(fashion_dir, tmp_path / "one", "--strategy", "one", *common)
-    two = _run_script(fashion_dir, tmp_path / "two", "--strategy", "mirrored", *common)
+    with concurrent.futures.ThreadPoolExecutor(2) as pool:  # two processes at once
+        one, two = pool.map(
+            lambda strategy: _run_script(fashion_dir, tmp_path / strategy, "--strategy", strategy,
+                                         *common),
+            ("one", "mirrored"),
+        )  # fmt: skip
     assert (one["replicas"], two["replicas"]) == (1, 2)
     # Batch norm statistics are per replica (32 vs 64 images), so losses agree closely, not exactly.
     assert two["loss"][-1] == pytest.approx(one["loss"][-1], rel=0.05)
@@ -257,13 +262,20 @@ def test_deterministic_runs_and_a_killed_then_resumed_run_are_bit_identical(tmp_
                 "--seed", "0", "--deterministic", "--data-dir", fashion_dir,
                 "--output", str(tmp_path / name)]  # fmt: skip
 
-    subprocess.run(command("first"), check=True, capture_output=True, timeout=600)
-    # A second run in other processes, killed once its first epoch is backed up (mid-epoch 2
-    # or later) and then given the same command: equal to the bit means both that a seeded
-    # run repeats and that resuming changes nothing (a third, uninterrupted run added 30 s).
+    first = subprocess.Popen(command("first"), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    # A second run beside it, killed (-9) once its first epoch is backed up (mid-epoch 2 or
+    # later) and then given the same command: equal to the bit means both that a seeded run
+    # repeats and that resuming changes nothing (a third, uninterrupted run added 30 s).
+    # Running beside each other keeps each TensorFlow's thread counts: the same weights.
     kill_after_epochs(command("resumed"), tmp_path / "resumed" / "history.csv", epochs=1)
+    assert (tmp_path / "resumed" / "backup").exists()
     assert not (tmp_path / "resumed" / "metrics.json").exists()
     subprocess.run(command("resumed"), check=True, capture_output=True, timeout=600)
+    assert first.wait(timeout=600) == 0, first.stderr.read()[-3000:]
+    with open(tmp_path / "resumed" / "history.csv") as f:
+        rows = list(csv.DictReader(f))
+    assert [row["epoch"] for row in rows] == ["0", "1"]  # each epoch once across the kill
+    assert rows[-1]["iterations"] == "4"
     first, resumed = (
         keras.saving.load_model(tmp_path / name / "last.keras").get_weights()
         for name in ("first", "resumed")
