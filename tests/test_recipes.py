@@ -262,7 +262,9 @@ def test_deterministic_runs_and_a_killed_then_resumed_run_are_bit_identical(tmp_
                 "--seed", "0", "--deterministic", "--data-dir", fashion_dir,
                 "--output", str(tmp_path / name)]  # fmt: skip
 
-    first = subprocess.Popen(command("first"), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    log = tmp_path / "first.log"  # a file, not a pipe: nothing reads it until the run ends
+    with log.open("w") as errors:  # the child keeps its own copy of the descriptor
+        first = subprocess.Popen(command("first"), stdout=subprocess.DEVNULL, stderr=errors)
     # A second run beside it, killed (-9) once its first epoch is backed up (mid-epoch 2 or
     # later) and then given the same command: equal to the bit means both that a seeded run
     # repeats and that resuming changes nothing (a third, uninterrupted run added 30 s).
@@ -271,7 +273,7 @@ def test_deterministic_runs_and_a_killed_then_resumed_run_are_bit_identical(tmp_
     assert (tmp_path / "resumed" / "backup").exists()
     assert not (tmp_path / "resumed" / "metrics.json").exists()
     subprocess.run(command("resumed"), check=True, capture_output=True, timeout=600)
-    assert first.wait(timeout=600) == 0, first.stderr.read()[-3000:]
+    assert first.wait(timeout=600) == 0, log.read_text()[-3000:]
     with open(tmp_path / "resumed" / "history.csv") as f:
         rows = list(csv.DictReader(f))
     assert [row["epoch"] for row in rows] == ["0", "1"]  # each epoch once across the kill

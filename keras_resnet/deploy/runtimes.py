@@ -151,8 +151,8 @@ def _quantize_onnx(float_path: str, path: str, images: np.ndarray) -> None:
             return None if image is None else {name: image[None]}
 
     # U8S8 is ONNX Runtime's fast x86 int8 path (3x S8S8 on ResNet-50, bench/inference.py);
-    # 7-bit weights (reduce_range) keep it exact on CPUs without VNNI, whose u8 x s8 pair sums
-    # saturate at int16 (ONNX Runtime's quantization guide).
+    # 7-bit weights (reduce_range) keep CPUs without VNNI, which sum u8 x s8 pairs in int16,
+    # from saturating (ONNX Runtime's quantization guide).
     try:
         quantize_static(prepared, path, Images(), per_channel=True, reduce_range=True,
                         activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8)  # fmt: skip
