@@ -29,6 +29,9 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+# bench/precision.py, beside this script: the CPU's flags from /proc/cpuinfo.
+from precision import cpu_flags
+
 import keras_resnet
 from keras_resnet import data
 from keras_resnet.deploy import runtimes
@@ -168,17 +171,6 @@ def _accuracy_table(test_images: int, rounds: int) -> None:
         print(f"| {name} | {rate:.0f} | {accuracy:.2%} | {agreement:.2%} |")
 
 
-def _int8_features() -> str:
-    """The CPU features the int8 and bf16 paths' speed depends on, from /proc/cpuinfo."""
-    wanted = ("avx2", "avx512f", "avx512_vnni", "avx512_bf16", "amx_int8", "amx_bf16")
-    try:
-        with open("/proc/cpuinfo") as f:
-            flags = set(f.read().split())
-    except OSError:
-        return "CPU features unknown"
-    return " ".join(flag for flag in wanted if flag in flags) or "no AVX2"
-
-
 def main() -> None:
     tf.get_logger().setLevel("ERROR")  # retracing notes: each path traces two batch shapes
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -187,7 +179,8 @@ def main() -> None:
     parser.add_argument("--skip-resnet50", action="store_true", help="table 2 only")
     args = parser.parse_args()
     versions = runtimes.versions("onnx") | runtimes.versions("openvino", "int8")
-    print(f"# {machine_description()} ({_int8_features()}), {versions}")
+    features = cpu_flags(("avx2", "avx512f", "avx512_vnni", "avx512_bf16", "amx_int8", "amx_bf16"))
+    print(f"# {machine_description()} (CPU flags: {features}), {versions}")
     if not args.skip_resnet50:
         _speed_table(args.rounds)
     _accuracy_table(args.test_images, args.rounds)

@@ -36,15 +36,14 @@ from keras_resnet.recipes.train import Throughput, dtype_policy
 POLICIES = ("float32", "mixed_bfloat16")
 
 
-def cpu_bf16_flags() -> str:
-    """The CPU's bfloat16 flags as Linux reports them, e.g. ``"avx512_bf16 amx_bf16"``."""
+def cpu_flags(wanted: tuple[str, ...] = ("avx512_bf16", "amx_bf16")) -> str:
+    """Which of ``wanted`` the CPU reports in /proc/cpuinfo, e.g. ``"avx512_bf16 amx_bf16"``."""
     try:
         with open("/proc/cpuinfo") as f:
             flags = next((line.split(":")[1].split() for line in f if line.startswith("flags")), [])
     except OSError:
         return "unknown"
-    found = [flag for flag in ("avx512_bf16", "amx_bf16") if flag in flags]
-    return " ".join(found) or "none"
+    return " ".join(flag for flag in wanted if flag in flags) or "none"
 
 
 def net_rate(policy: str, steps: int) -> float:
@@ -81,7 +80,7 @@ def main() -> None:
             recipe[policy].append(recipe_rate(args.data_dir, args.steps, mixed_precision=policy))
     print(
         f"# {machine_description()}, TF {tf.__version__}, batch 128, "
-        f"CPU bfloat16 flags: {cpu_bf16_flags()}"
+        f"CPU bfloat16 flags: {cpu_flags()}"
     )
     for label, rates in (("ResNet-20 net alone", net), ("recipes.train", recipe)):
         medians = {policy: statistics.median(values) for policy, values in rates.items()}
