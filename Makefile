@@ -56,6 +56,7 @@ format: $(VENV)/.installed-test
 
 bench: $(VENV)/.installed-test  # the export runtimes come with the test extra
 	$(BIN)/python bench/inference.py
+	$(BIN)/python bench/onnx_int8.py
 	$(BIN)/python bench/data.py
 	$(BIN)/python bench/train.py
 	$(BIN)/python bench/precision.py

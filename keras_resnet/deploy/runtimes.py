@@ -150,7 +150,7 @@ def _quantize_onnx(float_path: str, path: str, images: np.ndarray) -> None:
             image = next(self.images, None)
             return None if image is None else {name: image[None]}
 
-    # U8S8 is ONNX Runtime's fast x86 int8 path (3x S8S8 on ResNet-50, bench/inference.py);
+    # U8S8 is ONNX Runtime's fast x86 int8 path (3x S8S8 on ResNet-50, bench/onnx_int8.py);
     # 7-bit weights (reduce_range) keep CPUs without VNNI, which sum u8 x s8 pairs in int16,
     # from saturating (ONNX Runtime's quantization guide).
     try:

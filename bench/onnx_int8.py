@@ -1,0 +1,116 @@
+"""ONNX Runtime int8: which quantization settings run fast on this CPU, and what they cost.
+
+ResNet-50 v1.5 (224x224, random weights, BN folded) exported to ONNX, then quantized by
+``onnxruntime.quantization.quantize_static`` (QDQ, per-channel weights, 32 random calibration
+images) with signed activations (S8S8, the quantizer's default), unsigned activations (U8S8)
+and U8S8 with 7-bit weights (``reduce_range``, what ``keras_resnet.export`` writes). Prints
+images/s at batch 16 and 1 against the float32 file (1.00x), round-robin, median of rounds;
+then, for the ResNet-20 trained on Fashion-MNIST (tests/fixtures), each setting's accuracy and
+top-1 agreement with Keras on the first 2,000 test images (calibrated on 512 training images).
+
+    python bench/onnx_int8.py [--rounds 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import tempfile
+import time
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+import numpy as np
+import onnxruntime as ort
+from onnxruntime.quantization import CalibrationDataReader, QuantType, quantize_static
+from onnxruntime.quantization.shape_inference import quant_pre_process
+from precision import cpu_flags
+
+import keras_resnet
+from keras_resnet import data
+from keras_resnet.deploy import runtimes
+from keras_resnet.recipes.evaluate import load_model
+from keras_resnet.recipes.study import machine_description
+
+FIXTURE = os.path.join(os.path.dirname(__file__), "..", "tests", "fixtures",
+                       "fashion_mnist_resnet20.keras")  # fmt: skip
+SETTINGS = {
+    "S8S8": {"activation_type": QuantType.QInt8},
+    "U8S8": {"activation_type": QuantType.QUInt8},
+    "U8S8 reduce_range (shipped)": {"activation_type": QuantType.QUInt8, "reduce_range": True},
+}
+
+
+def _sessions(model, calibration: np.ndarray, folder: str) -> dict:
+    """The float32 file and one quantized file per setting, each in an InferenceSession."""
+    float_path = os.path.join(folder, "fp32.onnx")
+    runtimes.write(keras_resnet.fold_batchnorm(model), "onnx", float_path, None, None)
+    prepared = os.path.join(folder, "prepared.onnx")
+    quant_pre_process(float_path, prepared, skip_symbolic_shape=True)
+    name = ort.InferenceSession(prepared).get_inputs()[0].name
+
+    class Images(CalibrationDataReader):
+        def __init__(self):
+            self.images = iter(calibration)
+
+        def get_next(self):
+            image = next(self.images, None)
+            return None if image is None else {name: image[None]}
+
+    paths = {"fp32": float_path}
+    for index, (label, options) in enumerate(SETTINGS.items()):
+        paths[label] = os.path.join(folder, f"int8_{index}.onnx")
+        quantize_static(prepared, paths[label], Images(), per_channel=True,
+                        weight_type=QuantType.QInt8, **options)  # fmt: skip
+    sessions = {label: ort.InferenceSession(path) for label, path in paths.items()}
+    return {label: (lambda x, s=s: s.run(None, {name: x})[0]) for label, s in sessions.items()}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    flags = cpu_flags(("avx2", "avx512_vnni", "amx_int8"))
+    print(f"# {machine_description()} (CPU flags: {flags}), onnxruntime {ort.__version__}")
+    rng = np.random.default_rng(0)
+    images = rng.normal(size=(32, 224, 224, 3)).astype("float32")
+    with tempfile.TemporaryDirectory() as folder:
+        paths = _sessions(keras_resnet.ResNet50(weights=None), images, folder)
+        batches = {16: images[:16], 1: images[:1]}
+        rates = {(label, size): [] for label in paths for size in batches}
+        for predict in paths.values():
+            for x in batches.values():
+                predict(x)  # warm up
+        for _ in range(args.rounds):
+            for label, predict in paths.items():
+                for size, x in batches.items():
+                    start = time.perf_counter()
+                    for _ in range(16 // size):
+                        predict(x)
+                    rates[label, size].append(16 / (time.perf_counter() - start))
+    print("\n| ResNet-50 file | batch 16 | ratio | batch 1 | ratio |\n|---|---|---|---|---|")
+    for label in paths:
+        cells = []
+        for size in batches:
+            rate = statistics.median(rates[label, size])
+            cells += [f"{rate:.1f}", f"{rate / statistics.median(rates['fp32', size]):.2f}x"]
+        print(f"| {label} | " + " | ".join(cells) + " |")
+
+    model = load_model(FIXTURE)
+    calibration = next(iter(data.load("fashion_mnist", "train", batch_size=512, training=False,
+                                      preprocessing=model)))[0].numpy()  # fmt: skip
+    test = data.load("fashion_mnist", "test", batch_size=2000, preprocessing=model)
+    x, labels = (np.asarray(t) for t in next(iter(test)))
+    expected = model.predict(x, batch_size=250, verbose=0).argmax(-1)
+    print("\n| ResNet-20 file | accuracy | agreement with Keras |\n|---|---|---|")
+    with tempfile.TemporaryDirectory() as folder:
+        for label, predict in _sessions(model, calibration, folder).items():
+            predicted = np.concatenate([predict(x[i : i + 250]) for i in range(0, 2000, 250)])
+            predicted = predicted.argmax(-1)
+            print(f"| {label} | {np.mean(predicted == labels.reshape(-1)):.2%} | "
+                  f"{np.mean(predicted == expected):.2%} |")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
