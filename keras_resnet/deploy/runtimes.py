@@ -134,7 +134,8 @@ def _litert_options(quantize: str | None, images: np.ndarray | None) -> dict:
     }
 
 
-def _quantize_onnx(float_path: str, path: str, images: np.ndarray) -> None:
+def _quantize_onnx(float_path: str, path: str, images: np.ndarray, **settings) -> None:
+    """``quantize_static`` with the shipped settings, or ``settings`` (bench/onnx_int8.py)."""
     from onnxruntime.quantization import CalibrationDataReader, QuantType, quantize_static
     from onnxruntime.quantization.shape_inference import quant_pre_process
 
@@ -153,9 +154,10 @@ def _quantize_onnx(float_path: str, path: str, images: np.ndarray) -> None:
     # U8S8 is ONNX Runtime's fast x86 int8 path (3x S8S8 on ResNet-50, bench/onnx_int8.py);
     # 7-bit weights (reduce_range) keep CPUs without VNNI, which sum u8 x s8 pairs in int16,
     # from saturating (ONNX Runtime's quantization guide).
+    settings = {"activation_type": QuantType.QUInt8, "weight_type": QuantType.QInt8,
+                "per_channel": True, "reduce_range": True, **settings}  # fmt: skip
     try:
-        quantize_static(prepared, path, Images(), per_channel=True, reduce_range=True,
-                        activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8)  # fmt: skip
+        quantize_static(prepared, path, Images(), **settings)
     finally:
         os.remove(prepared)
 
