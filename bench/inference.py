@@ -91,7 +91,7 @@ def _paths(model: keras.Model, build, folder: str, calibrate) -> dict:
     return paths
 
 
-def _rates(paths: dict, batches: dict[int, np.ndarray], rounds: int) -> dict:
+def interleaved_rates(paths: dict, batches: dict[int, np.ndarray], rounds: int) -> dict:
     """images/s per (path, batch size): round-robin over paths, each round timing each."""
     for predict in paths.values():
         for x in batches.values():
@@ -127,7 +127,7 @@ def _speed_table(rounds: int) -> None:
             keras.applications.ResNet50(weights=None))}  # fmt: skip
         paths.update(_paths(model, build, folder, write))
         batches = {16: calibration[:16], 1: calibration[:1]}
-        rates = _rates(paths, batches, rounds)
+        rates = interleaved_rates(paths, batches, rounds)
     base = {size: statistics.median(rates[next(iter(paths)), size]) for size in batches}
     print(f"\nResNet-50 v1.5, 224x224, images/s (median of {rounds} rounds; min-max)\n")
     print("| path | batch 16 | ratio | batch 1 | ratio |\n|---|---|---|---|---|")
@@ -160,7 +160,7 @@ def _accuracy_table(test_images: int, rounds: int) -> None:
         outputs = {name: np.concatenate([predict(images[i : i + 250])
                                          for i in range(0, len(images), 250)])
                    for name, predict in paths.items()}  # fmt: skip
-        rates = _rates(paths, {16: images[:16]}, rounds)
+        rates = interleaved_rates(paths, {16: images[:16]}, rounds)
     reference = outputs["keras_resnet fp32"].argmax(-1)
     print(f"\nResNet-20 trained on Fashion-MNIST, {len(images)} test images\n")
     print("| path | images/s (batch 16) | accuracy | agreement with fp32 |\n|---|---|---|---|")

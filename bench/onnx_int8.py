@@ -17,12 +17,12 @@ import argparse
 import os
 import statistics
 import tempfile
-import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import numpy as np
 import onnxruntime as ort
+from inference import interleaved_rates
 from onnxruntime.quantization import QuantType
 from precision import cpu_flags
 
@@ -65,17 +65,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         paths = _sessions(keras_resnet.ResNet50(weights=None), images, folder)
         batches = {16: images[:16], 1: images[:1]}
-        rates = {(label, size): [] for label in paths for size in batches}
-        for predict in paths.values():
-            for x in batches.values():
-                predict(x)  # warm up
-        for _ in range(args.rounds):
-            for label, predict in paths.items():
-                for size, x in batches.items():
-                    start = time.perf_counter()
-                    for _ in range(16 // size):
-                        predict(x)
-                    rates[label, size].append(16 / (time.perf_counter() - start))
+        rates = interleaved_rates(paths, batches, args.rounds)
     print("\n| ResNet-50 file | batch 16 | ratio | batch 1 | ratio |\n|---|---|---|---|---|")
     for label in paths:
         cells = []
