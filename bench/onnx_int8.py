@@ -43,15 +43,13 @@ SETTINGS = {
 
 
 def _sessions(model, calibration: np.ndarray, folder: str) -> dict:
-    """The float32 file and one quantized file per setting, each in an InferenceSession."""
+    """The float32 file and one quantized file per setting, each loaded by ``runtimes.load``."""
     paths = {"fp32": os.path.join(folder, "fp32.onnx")}
     runtimes.write(keras_resnet.fold_batchnorm(model), "onnx", paths["fp32"], None, None)
     for index, (label, settings) in enumerate(SETTINGS.items()):
         paths[label] = os.path.join(folder, f"int8_{index}.onnx")
         runtimes._quantize_onnx(paths["fp32"], paths[label], calibration, **settings)
-    sessions = {label: ort.InferenceSession(path) for label, path in paths.items()}
-    name = sessions["fp32"].get_inputs()[0].name
-    return {label: (lambda x, s=s: s.run(None, {name: x})[0]) for label, s in sessions.items()}
+    return {label: runtimes.load("onnx", path) for label, path in paths.items()}
 
 
 def main() -> None:
