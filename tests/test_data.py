@@ -143,6 +143,13 @@ def test_unknown_dataset_and_missing_files(tmp_path, monkeypatch):
         data.load("mnist", batch_size=0)
 
 
+def test_unknown_split_is_named(fashion_dir):
+    with pytest.raises(ValueError, match=r"`split`.*'train', 'test'.*Received: split='validation'"):
+        data.load("fashion_mnist", "validation", data_dir=fashion_dir)
+    ds = data.load("fashion_mnist", "train[:1%]", batch_size=600, data_dir=fashion_dir)
+    assert [int(x.shape[0]) for x, _ in ds] == [600]
+
+
 def test_ten_crop_agrees_with_slicing():
     image = np.random.default_rng(0).normal(size=(7, 9, 3)).astype("float32")
     crops = data.ten_crop(image, size=5).numpy()

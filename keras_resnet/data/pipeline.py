@@ -73,6 +73,14 @@ def decoded(
     image_shape = tuple(builder.info.features[builder.info.supervised_keys[0]].shape)
     defaults = defaults_for(name, image_shape)
     size = image_size or defaults.image_size
+    try:
+        builder.info.splits[split]  # parses slices ("train[:90%]") and sums ("train+test")
+    except (ValueError, AttributeError) as error:
+        raise ValueError(
+            f"The `split` argument should be a split of {name} "
+            f"({', '.join(map(repr, builder.info.splits))}) or a TFDS split expression such as "
+            f"'train[:90%]'. Received: split={split!r}"
+        ) from error
     read_config = tfds.ReadConfig(shuffle_seed=seed, try_autocache=False)
     ds = builder.as_dataset(
         split=split, as_supervised=True, shuffle_files=shuffle_files, read_config=read_config

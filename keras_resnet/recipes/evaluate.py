@@ -14,7 +14,7 @@ from keras_resnet.data import transforms
 from keras_resnet.data.catalog import CIFAR_STYLE
 from keras_resnet.errors import reading
 from keras_resnet.models import recursion_limit
-from keras_resnet.vocabulary import check_positive
+from keras_resnet.vocabulary import check_choice, check_positive
 
 CROPS = ("center", "ten", "multiscale")
 
@@ -73,10 +73,7 @@ def evaluate(
         >>> evaluate("runs/fm20/best.keras", "fashion_mnist")  # doctest: +SKIP
         {'accuracy': 0.91, 'error': 0.09, 'examples': 10000, 'crops': 'center'}
     """
-    if crops not in CROPS:
-        raise ValueError(
-            f"The `crops` argument should be one of {CROPS}. Received: crops={crops!r}"
-        )
+    check_choice("crops", crops, CROPS)
     for name, value in (("batch_size", batch_size), ("limit", limit)):
         check_positive(name, value)
     model = load_model(model_or_path)

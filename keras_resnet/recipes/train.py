@@ -27,7 +27,7 @@ from keras_resnet.recipes.distribute import is_chief, resolve_strategy
 from keras_resnet.recipes.plot import plot_error_curves
 from keras_resnet.recipes.recipe import Recipe
 from keras_resnet.schedules import PaperSchedule, WarmupUntilError
-from keras_resnet.vocabulary import check_positive
+from keras_resnet.vocabulary import check_choice, check_positive
 from keras_resnet.zoo.checkpoint import Checkpoint, Preprocessing
 
 POLICIES = (None, "float32", "mixed_float16", "mixed_bfloat16")
@@ -116,11 +116,7 @@ def _remove_outputs(output_dir: str) -> None:
 
 def check_policy(mixed_precision) -> None:
     """Refuse a dtype policy that is not one of ``POLICIES``."""
-    if mixed_precision not in POLICIES:
-        raise ValueError(
-            f"The `mixed_precision` argument should be one of {POLICIES}. "
-            f"Received: mixed_precision={mixed_precision!r}"
-        )
+    check_choice("mixed_precision", mixed_precision, POLICIES)
 
 
 def _steps_plan(recipe: Recipe, steps, epochs, steps_per_epoch, train_examples, batch_size):
