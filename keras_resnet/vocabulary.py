@@ -54,9 +54,11 @@ def check_positive(name: str, value, *, allow_none: bool = True) -> None:
         >>> check_positive("batch_size", 0)
         Traceback (most recent call last):
         ...
-        ValueError: The `batch_size` argument should be a positive integer. Received: 0
+        ValueError: The `batch_size` argument should be a positive integer. Received: batch_size=0
     """
     if value is None and allow_none:
         return
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"The `{name}` argument should be a positive integer. Received: {value!r}")
+        raise ValueError(
+            f"The `{name}` argument should be a positive integer. Received: {name}={value!r}"
+        )

@@ -211,7 +211,7 @@ def test_export_refuses_bad_requests_before_writing(monkeypatch, tmp_path):
         ({"format": "coreml"}, r"`format` argument should be one of"),
         ({"format": "onnx"}, r"`path` argument should end in '.onnx'"),
         ({"format": "litert", "quantize": "int8"}, r"int8' needs calibration images"),
-        ({"format": "litert", "samples": 0}, r"`samples`.*Received: 0"),
+        ({"format": "litert", "samples": 0}, r"`samples`.*Received: samples=0"),
         (
             {"format": "litert", "calibration": np.zeros((4, 28, 28, 1), "float32")},
             r"`calibration`.*shape",

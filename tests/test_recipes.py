@@ -130,12 +130,12 @@ def test_train_writes_every_output_and_refuses_another_recipes_dir(tmp_path, fas
 def test_every_bad_argument_is_refused_before_anything_is_written(tmp_path, fashion_dir):
     out = tmp_path / "never"
     for arguments, message in [
-        ({"steps_per_epoch": 0}, r"`steps_per_epoch`.*positive integer.*Received: 0"),
-        ({"batch_size": 0}, r"`batch_size`.*Received: 0"),
-        ({"batch_size": -3}, r"`batch_size`.*Received: -3"),
-        ({"validation_steps": 0}, r"`validation_steps`.*Received: 0"),
+        ({"steps_per_epoch": 0}, r"`steps_per_epoch`.*positive.*Received: steps_per_epoch=0"),
+        ({"batch_size": 0}, r"`batch_size`.*Received: batch_size=0"),
+        ({"batch_size": -3}, r"`batch_size`.*Received: batch_size=-3"),
+        ({"validation_steps": 0}, r"`validation_steps`.*Received: validation_steps=0"),
         ({"mixed_precision": "float64"}, r"`mixed_precision`.*float64"),
-        ({"steps": 0}, r"`steps`.*Received: 0"),
+        ({"steps": 0}, r"`steps`.*Received: steps=0"),
     ]:
         with pytest.raises(ValueError, match=message):
             recipes.train("fashion_mnist_resnet20", output_dir=str(out), data_dir=fashion_dir,

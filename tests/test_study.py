@@ -87,7 +87,7 @@ def test_bad_arguments_are_refused_before_anything_is_written(tmp_path, fashion_
     bad = [
         ({"depths": [9]}, r"`depths`.*6n\+2.*Received: depths=\(9,\)"),
         ({"families": ["plain", "dense"]}, r"`families`.*'plain', 'resnet'.*dense"),
-        ({"epochs": 0, "steps": None}, r"`epochs`.*positive integer.*Received: 0"),
+        ({"epochs": 0, "steps": None}, r"`epochs`.*positive integer.*Received: epochs=0"),
         ({"dataset": "mnist"}, r"`dataset`.*fashion_mnist.*Received: dataset='mnist'"),
         ({"steps": 3, "steps_per_epoch": 2}, r"`steps` \(3\).*`steps_per_epoch` \(2\)"),
         ({"mixed_precision": "float64"}, r"`mixed_precision`.*float64"),

@@ -9,6 +9,8 @@ import numpy as np
 import tensorflow as tf
 from PIL import Image, ImageOps
 
+from keras_resnet.vocabulary import check_choice
+
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif", ".tiff", ".webp")
 _MODES = {1: "L", 3: "RGB", 4: "RGBA"}
 
@@ -38,10 +40,7 @@ def decode_image(path: str, channels: int = 3, size: tuple[int, int] | None = No
         >>> decode_image(path.replace(".png", ".jpg"), 3, (8, 8)).shape
         (8, 8, 3)
     """
-    if channels not in _MODES:
-        raise ValueError(
-            f"The `channels` argument should be 1, 3 or 4. Received: channels={channels!r}"
-        )
+    check_choice("channels", channels, _MODES)
     with Image.open(path) as image:
         image = ImageOps.exif_transpose(image)
         image = _to_8bit(image)
@@ -150,10 +149,7 @@ def from_directory(
             "The `image_size` argument should be a positive int or (height, width). "
             f"Received: image_size={image_size!r}"
         )
-    if channels not in _MODES:
-        raise ValueError(
-            f"The `channels` argument should be 1, 3 or 4. Received: channels={channels!r}"
-        )
+    check_choice("channels", channels, _MODES)
     files, labels, class_names = list_images(path)
     reasons = [unreadable_reason(file) for file in files]
     good = [i for i, reason in enumerate(reasons) if reason is None]

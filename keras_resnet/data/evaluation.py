@@ -7,6 +7,7 @@ import numpy as np
 import tensorflow as tf
 
 from keras_resnet.data.transforms import resize_shorter_side
+from keras_resnet.vocabulary import check_positive
 
 PAPER_SCALES = (224, 256, 384, 480, 640)
 
@@ -27,10 +28,7 @@ def ten_crop(image, size: int = 224):
     """
     image = tf.convert_to_tensor(image)
     height, width = tf.shape(image)[0], tf.shape(image)[1]
-    if isinstance(size, bool) or not isinstance(size, int) or size < 1:
-        raise ValueError(
-            f"The `size` argument should be a positive integer. Received: size={size!r}"
-        )
+    check_positive("size", size, allow_none=False)
     tf.debugging.assert_greater_equal(
         tf.minimum(height, width), size, message=f"ten_crop: image smaller than size={size}"
     )

@@ -10,6 +10,7 @@ from keras_resnet.data.catalog import CIFAR_STYLE, DatasetDefaults, defaults_for
 from keras_resnet.data.mean import training_pixel_mean
 from keras_resnet.data.sources import check_name, get_builder
 from keras_resnet.data.views import evaluation_view
+from keras_resnet.vocabulary import check_positive
 
 AUTOTUNE = tf.data.AUTOTUNE
 
@@ -159,11 +160,7 @@ def load(
         TensorShape([4, 32, 32, 1])
     """
     check_name(name)
-    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-        raise ValueError(
-            "The `batch_size` argument should be a positive integer. "
-            f"Received: batch_size={batch_size!r}"
-        )
+    check_positive("batch_size", batch_size, allow_none=False)
     training = split == "train" if training is None else training
     if skip and not (training and repeat and seed is not None):
         raise ValueError(

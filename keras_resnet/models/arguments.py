@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from keras_resnet.vocabulary import SHORTCUTS, VARIANTS
+from keras_resnet.vocabulary import SHORTCUTS, VARIANTS, check_positive
 
 POOLINGS = (None, "avg", "max")
 PRETRAINED_ACTIVATIONS = (None, "softmax")
@@ -45,10 +45,7 @@ def check_head(*, include_top: bool, weights, classes, classifier_activation) ->
     Example:
         >>> check_head(include_top=True, weights=None, classes=10, classifier_activation=None)
     """
-    if not isinstance(classes, int) or isinstance(classes, bool) or classes < 1:
-        raise ValueError(
-            f"The `classes` argument should be a positive integer. Received: classes={classes!r}"
-        )
+    check_positive("classes", classes, allow_none=False)
     if weights is not None and include_top and classifier_activation not in PRETRAINED_ACTIVATIONS:
         raise ValueError(
             "Only `None` and `softmax` activations are allowed for the `classifier_activation` "

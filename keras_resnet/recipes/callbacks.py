@@ -9,6 +9,7 @@ import time
 import keras
 
 from keras_resnet.io import atomic_write
+from keras_resnet.vocabulary import check_choice
 
 
 class ResumableCSVLogger(keras.callbacks.CSVLogger):
@@ -80,8 +81,7 @@ class AtomicModelCheckpoint(keras.callbacks.Callback):
     def __init__(self, filepath: str, monitor: str | None = None, *, mode: str = "max",
                  initial_value_threshold: float | None = None):  # fmt: skip
         super().__init__()
-        if mode not in ("max", "min"):
-            raise ValueError(f"The `mode` argument should be 'max' or 'min'. Received: {mode!r}")
+        check_choice("mode", mode, ("max", "min"))
         self.filepath, self.monitor, self.mode = filepath, monitor, mode
         worst = float("-inf") if mode == "max" else float("inf")
         self.best = worst if initial_value_threshold is None else initial_value_threshold

@@ -14,6 +14,7 @@ from keras_resnet.data.catalog import CIFAR_STYLE
 from keras_resnet.data.directory import DECODE_ERRORS, decode_image, describe_decode_error
 from keras_resnet.data.mean import training_pixel_mean
 from keras_resnet.imagenet_utils import class_index
+from keras_resnet.vocabulary import check_positive
 
 
 @dataclasses.dataclass
@@ -93,8 +94,7 @@ def predict_files(
         >>> predict_files(model, ["missing.png"])[0].error is not None
         True
     """
-    if isinstance(top, bool) or not isinstance(top, int) or top < 1:
-        raise ValueError(f"The `top` argument should be a positive integer. Received: top={top!r}")
+    check_positive("top", top, allow_none=False)
     preprocess, names, channels = _preprocessor(model, dataset, data_dir, preprocessing)
     results = []
     for path in paths:
