@@ -5,6 +5,8 @@ from __future__ import annotations
 import keras
 from keras import ops
 
+from keras_resnet.vocabulary import check_positive
+
 
 @keras.saving.register_keras_serializable(package="keras_resnet")
 class ZeroPadShortcut(keras.layers.Layer):
@@ -28,14 +30,8 @@ class ZeroPadShortcut(keras.layers.Layer):
 
     def __init__(self, filters: int, strides: int = 1, **kwargs):
         super().__init__(**kwargs)
-        if not isinstance(filters, int) or filters < 1:
-            raise ValueError(
-                f"The `filters` argument must be a positive integer. Received: filters={filters!r}"
-            )
-        if not isinstance(strides, int) or strides < 1:
-            raise ValueError(
-                f"The `strides` argument must be a positive integer. Received: strides={strides!r}"
-            )
+        check_positive("filters", filters, allow_none=False)
+        check_positive("strides", strides, allow_none=False)
         self.filters = filters
         self.strides = strides
 
