@@ -12,6 +12,8 @@ strided 3x3/7x7 convolution preceded by an explicit symmetric ``ZeroPadding2D`` 
 
 from __future__ import annotations
 
+import functools
+
 import keras
 
 from keras_resnet.models.layers import ZeroPadShortcut
@@ -82,29 +84,26 @@ def conv_bn(
     return x
 
 
-def shortcut(x, filters: int, *, strides: int, option: str, name: str, kernel_regularizer=None):
+def shortcut(
+    x, filters: int, *, strides: int, option: str | None, name: str, kernel_regularizer=None
+):
     """The shortcut of section 3.3 for a block whose residual branch outputs ``filters``.
 
     Option A: identity, or a parameter-free subsample + zero-pad where dimensions change.
     Option B: identity, or a 1x1 projection (conv + BN) where dimensions change.
-    Option C: a 1x1 projection on every block.
+    Option C: a 1x1 projection on every block. None: no shortcut (a plain block): None.
 
     Example:
         >>> s = shortcut(keras.Input((8, 8, 16)), 32, strides=2, option="A", name="b")
         >>> tuple(s.shape)
         (None, 4, 4, 32)
     """
+    if option is None:
+        return None
     grows = strides != 1 or x.shape[-1] != filters
     if option == "C" or (option == "B" and grows):
-        return conv_bn(
-            x,
-            filters,
-            1,
-            strides=strides,
-            relu=False,
-            name=f"{name}_0",
-            kernel_regularizer=kernel_regularizer,
-        )
+        return conv_bn(x, filters, 1, strides=strides, relu=False, name=f"{name}_0",
+                       kernel_regularizer=kernel_regularizer)  # fmt: skip
     if option == "A" and grows:
         return ZeroPadShortcut(filters, strides, name=f"{name}_0_shortcut")(x)
     return x
@@ -134,28 +133,11 @@ def basic_block(
         >>> tuple(y.shape)
         (None, 28, 28, 128)
     """
-    residual = None
-    if shortcut_option is not None:
-        residual = shortcut(
-            x,
-            filters,
-            strides=strides,
-            option=shortcut_option,
-            name=name,
-            kernel_regularizer=kernel_regularizer,
-        )
-    x = conv_bn(
-        x, filters, 3, strides=strides, name=f"{name}_1", kernel_regularizer=kernel_regularizer
-    )
-    x = conv_bn(
-        x,
-        filters,
-        3,
-        relu=False,
-        zero_gamma=zero_init_residual,
-        name=f"{name}_2",
-        kernel_regularizer=kernel_regularizer,
-    )
+    conv = functools.partial(conv_bn, kernel_regularizer=kernel_regularizer)
+    residual = shortcut(x, filters, strides=strides, option=shortcut_option, name=name,
+                        kernel_regularizer=kernel_regularizer)  # fmt: skip
+    x = conv(x, filters, 3, strides=strides, name=f"{name}_1")
+    x = conv(x, filters, 3, relu=False, zero_gamma=zero_init_residual, name=f"{name}_2")
     return _merge(x, residual, name)
 
 
@@ -182,30 +164,11 @@ def bottleneck_block(
         (None, 56, 56, 256)
     """
     out_filters = filters * BOTTLENECK_EXPANSION
-    residual = None
-    if shortcut_option is not None:
-        residual = shortcut(
-            x,
-            out_filters,
-            strides=strides,
-            option=shortcut_option,
-            name=name,
-            kernel_regularizer=kernel_regularizer,
-        )
+    conv = functools.partial(conv_bn, kernel_regularizer=kernel_regularizer)
+    residual = shortcut(x, out_filters, strides=strides, option=shortcut_option, name=name,
+                        kernel_regularizer=kernel_regularizer)  # fmt: skip
     stride_1x1, stride_3x3 = (strides, 1) if variant == "v1" else (1, strides)
-    x = conv_bn(
-        x, filters, 1, strides=stride_1x1, name=f"{name}_1", kernel_regularizer=kernel_regularizer
-    )
-    x = conv_bn(
-        x, filters, 3, strides=stride_3x3, name=f"{name}_2", kernel_regularizer=kernel_regularizer
-    )
-    x = conv_bn(
-        x,
-        out_filters,
-        1,
-        relu=False,
-        zero_gamma=zero_init_residual,
-        name=f"{name}_3",
-        kernel_regularizer=kernel_regularizer,
-    )
+    x = conv(x, filters, 1, strides=stride_1x1, name=f"{name}_1")
+    x = conv(x, filters, 3, strides=stride_3x3, name=f"{name}_2")
+    x = conv(x, out_filters, 1, relu=False, zero_gamma=zero_init_residual, name=f"{name}_3")
     return _merge(x, residual, name)
