@@ -91,7 +91,7 @@ def shortcut(
 
     Option A: identity, or a parameter-free subsample + zero-pad where dimensions change.
     Option B: identity, or a 1x1 projection (conv + BN) where dimensions change.
-    Option C: a 1x1 projection on every block. None: no shortcut (a plain block): None.
+    Option C: a 1x1 projection on every block. None (a plain block): no shortcut, returns None.
 
     Example:
         >>> s = shortcut(keras.Input((8, 8, 16)), 32, strides=2, option="A", name="b")
