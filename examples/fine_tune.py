@@ -83,7 +83,8 @@ def main(argv=None) -> None:
     backbone.trainable = False
     model.compile(optimizer=keras.optimizers.Adam(1e-3),
                   loss="sparse_categorical_crossentropy", metrics=["accuracy"])  # fmt: skip
-    model.fit(train, epochs=args.head_epochs, verbose=2)
+    # The dataset shuffles itself (shuffle=True would only make fit() warn).
+    model.fit(train, epochs=args.head_epochs, shuffle=False, verbose=2)
 
     backbone.trainable = True
     # Keras 3's fit() overrides the training=False given when the backbone was called
@@ -93,7 +94,7 @@ def main(argv=None) -> None:
             layer.trainable = False
     model.compile(optimizer=keras.optimizers.Adam(1e-5),
                   loss="sparse_categorical_crossentropy", metrics=["accuracy"])  # fmt: skip
-    history = model.fit(train, epochs=args.tune_epochs, verbose=2)
+    history = model.fit(train, epochs=args.tune_epochs, shuffle=False, verbose=2)
     model.save(args.output)
     print(f"classes {train.class_names}; final training accuracy "
           f"{history.history['accuracy'][-1]:.3f}; saved {args.output}")  # fmt: skip
