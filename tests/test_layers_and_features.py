@@ -27,9 +27,9 @@ def test_zero_pad_shortcut_output_size_matches_a_strided_3x3_conv_on_odd_maps():
 def test_zero_pad_shortcut_refuses_more_input_channels_than_filters():
     with pytest.raises(ValueError, match="filters=8"):
         keras_resnet.ZeroPadShortcut(8)(keras.Input((4, 4, 16)))
-    with pytest.raises(ValueError, match="`filters`.*Received: filters=0"):
+    with pytest.raises(ValueError, match=r"`filters`.*Received: filters=0"):
         keras_resnet.ZeroPadShortcut(0)
-    with pytest.raises(ValueError, match="`strides`.*Received: strides=1.5"):
+    with pytest.raises(ValueError, match=r"`strides`.*Received: strides=1\.5"):
         keras_resnet.ZeroPadShortcut(8, strides=1.5)
 
 
