@@ -104,17 +104,12 @@ def _train(args) -> int:
     result = recipes.train(
         args.recipe,
         output_dir=output,
-        steps=args.steps,
         epochs=args.epochs,
-        steps_per_epoch=args.steps_per_epoch,
-        batch_size=args.batch_size,
         strategy=args.strategy,
-        mixed_precision=args.mixed_precision,
-        data_dir=args.data_dir,
         weights=args.weights,
         seed=args.seed,
-        validation_steps=args.validation_steps,
         compress_schedule=args.compress_schedule,
+        **_run_options(args),
         overwrite=args.overwrite,
         deterministic=args.deterministic,
         verbose=1 if sys.stdout.isatty() else 2,
@@ -151,12 +146,7 @@ def _study(args) -> int:
         args.epochs,
         output_dir=args.output,
         seed=args.seed,
-        mixed_precision=args.mixed_precision,
-        steps=args.steps,
-        steps_per_epoch=args.steps_per_epoch,
-        validation_steps=args.validation_steps,
-        batch_size=args.batch_size,
-        data_dir=args.data_dir,
+        **_run_options(args),
         verbose=1 if sys.stdout.isatty() else 0,
         log=lambda line: print(line, flush=True),
     )
@@ -269,6 +259,13 @@ def _add_run_options(parser: argparse.ArgumentParser, *, steps_help: str) -> Non
         type=int,
         help="evaluate on this many test batches only, for quick checks (default: all)",
     )
+
+
+def _run_options(args: argparse.Namespace) -> dict:
+    """The values of the options ``_add_run_options`` adds, as keyword arguments."""
+    names = ("steps", "steps_per_epoch", "batch_size", "data_dir", "mixed_precision",
+             "validation_steps")  # fmt: skip
+    return {name: getattr(args, name) for name in names}
 
 
 def build_parser() -> argparse.ArgumentParser:
