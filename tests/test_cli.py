@@ -99,7 +99,7 @@ def test_evaluate_prints_accuracy_and_writes_json(trained, fashion_dir, tmp_path
     assert "`--weights` applies to a model name" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         cli.main(["evaluate", str(tmp_path / "model.h5"), "--dataset", "fashion_mnist"])
-    assert "a saved `.keras` file. Received: " in capsys.readouterr().err
+    assert "or a saved `.keras` file. Received: " in capsys.readouterr().err
     assert cli.main(["evaluate", str(out / "best.keras"), "--dataset", "fashion_mnist",
                      "--data-dir", fashion_dir, "--limit", "300", "--batch-size", "128",
                      "--json"]) == 0  # fmt: skip

@@ -24,7 +24,7 @@ def test_zero_pad_shortcut_output_size_matches_a_strided_3x3_conv_on_odd_maps():
     assert model_a.output_shape == model.output_shape
 
 
-def test_zero_pad_shortcut_refuses_more_input_channels_than_filters():
+def test_zero_pad_shortcut_refuses_bad_filters_strides_and_input_channels():
     with pytest.raises(ValueError, match="filters=8"):
         keras_resnet.ZeroPadShortcut(8)(keras.Input((4, 4, 16)))
     with pytest.raises(ValueError, match=r"`filters`.*Received: filters=0"):

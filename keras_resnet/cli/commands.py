@@ -34,8 +34,8 @@ def _model_from(name_or_file: str, weights: str | None):
         return recipes.load_model(name_or_file)
     if os.path.splitext(name_or_file)[1] or os.sep in name_or_file:
         raise ValueError(
-            "A model is a name (`keras-resnet models`) or a saved `.keras` file. "
-            f"Received: {name_or_file!r}"
+            "The model should be a model name (see `keras-resnet models`) or a saved `.keras` "
+            f"file. Received: {name_or_file!r}"
         )
     options = {} if weights is None else {"weights": weights}
     return models.get_model(name_or_file, **options)  # carries its checkpoint
