@@ -56,7 +56,8 @@ def _take(path: str) -> bool:
 
 @contextlib.contextmanager
 def directory_lock(directory: str, *, purpose: str = "a run") -> Iterator[str]:
-    """Hold ``directory``'s exclusive lock inside the block (the directory is created).
+    """Hold ``directory``'s exclusive lock inside the block (the directory is created; one
+    that cannot be is refused as the caller's ``output_dir``).
 
     Raises ``DirectoryInUseError`` ("in use by pid N on HOST") when a live process holds it.
     A lock whose process is gone on this host is taken over with a warning.
@@ -70,7 +71,13 @@ def directory_lock(directory: str, *, purpose: str = "a run") -> Iterator[str]:
         >>> os.path.exists(os.path.join(folder, LOCK_FILE))
         False
     """
-    os.makedirs(directory, exist_ok=True)
+    try:
+        os.makedirs(directory, exist_ok=True)
+    except OSError as error:  # a file by that name, a file above it, no permission
+        raise ValueError(
+            "The `output_dir` argument should be a directory that exists or can be created. "
+            f"Received: output_dir={directory!r} ({error.strerror})"
+        ) from error
     path = os.path.join(directory, LOCK_FILE)
     for _ in range(3):  # another process may take over a stale lock at the same moment
         if _take(path):

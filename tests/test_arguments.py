@@ -178,3 +178,13 @@ def test_channels_first_is_refused_clearly():
         _raises(["channels_last"], keras_resnet.ResNet20)
     finally:
         keras.config.set_image_data_format("channels_last")
+
+
+def test_an_unknown_dataset_is_named_by_the_callers_argument():
+    from keras_resnet import data, recipes
+
+    expected = ["Unknown dataset", "'fashion_mnist'", "fashonmnist"]
+    _raises(["`name`", *expected], data.info, "fashonmnist")
+    # Checked before the model is read.
+    _raises(["`dataset`", *expected], recipes.evaluate, "missing.keras", "fashonmnist")
+    _raises(["`dataset`", *expected], recipes.predict_files, None, [], dataset="fashonmnist")

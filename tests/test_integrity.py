@@ -44,6 +44,14 @@ def test_a_second_train_into_a_locked_output_stops_before_writing(
     error = capsys.readouterr().err
     assert f"in use by pid {live_process}" in error and "Traceback" not in error
     assert sorted(os.listdir(out)) == [LOCK_FILE]
+    (tmp_path / "a_file").write_text("")  # an output that is a file, or lies under one
+    for output in ("a_file", "a_file/run"):
+        with pytest.raises(SystemExit):
+            cli.main(["train", "--recipe", "fashion_mnist_resnet20", "--steps", "2",
+                      "--output", str(tmp_path / output), "--data-dir", fashion_dir])  # fmt: skip
+        error = capsys.readouterr().err
+        assert "The `output_dir` argument should be a directory" in error, error
+        assert f"output_dir={str(tmp_path / output)!r}" in error
 
 
 def test_a_lock_on_another_host_is_refused_and_a_dead_holders_lock_is_taken_over(tmp_path):

@@ -92,6 +92,16 @@ def test_convert_to_keras_files_and_a_hub_folder(tmp_path, capsys):
     assert config["arch"] == "resnet18" and config["num_classes"] == 1000
     assert config["source_sha256"] == sha256_file(src)
     assert "library_name: keras_resnet" in (tmp_path / "folder" / "README.md").read_text()
+    # A legacy .h5 or pickle DST is refused (not made a folder); a missing SRC is named.
+    for arguments, named in (
+        ([src, str(tmp_path / "r18.h5")], "dst="),
+        ([src, str(tmp_path / "r18.pth")], "dst="),
+        ([str(tmp_path / "missing.safetensors"), str(tmp_path / "x.keras")], "src="),
+    ):
+        with pytest.raises(SystemExit):
+            cli.main(["weights", "convert", *arguments])
+        assert f"{named}{arguments[named == 'dst=']!r}" in capsys.readouterr().err
+    assert not (tmp_path / "r18.h5").exists() and not (tmp_path / "r18.pth").exists()
 
     # weights/convert.py makes the same folder, with the registry entry's card fields.
     out = tmp_path / "script"

@@ -15,13 +15,14 @@ from keras_resnet.data.evaluation import (
     ten_crop,
 )
 from keras_resnet.data.pipeline import decoded, info, load
-from keras_resnet.data.sources import get_builder
+from keras_resnet.data.sources import check_name, get_builder
 from keras_resnet.data.views import evaluation_view, preprocessing_dict
 
 __all__ = [
     "KNOWN_DATASETS",
     "PAPER_SCALES",
     "DatasetDefaults",
+    "check_name",
     "decoded",
     "defaults_for",
     "evaluation_view",

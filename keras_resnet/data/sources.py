@@ -19,11 +19,12 @@ from keras_resnet.errors import unknown_name
 SOURCE_DIR_ENV = "KERAS_RESNET_{NAME}_DIR"
 
 
-def check_name(name: str) -> None:
-    """Raise ValueError unless ``name`` is a known or TFDS-registered dataset.
+def check_name(name: str, argument: str = "name") -> None:
+    """Raise ValueError unless ``name`` is a known or TFDS-registered dataset; the error
+    names the caller's ``argument``.
 
     Example:
-        >>> check_name("fashion_mnist")
+        >>> check_name("fashion_mnist", argument="dataset")
     """
     if name in KNOWN_DATASETS:
         return
@@ -31,7 +32,7 @@ def check_name(name: str) -> None:
     if not isinstance(name, str) or name.split(":")[0] not in registered:
         raise unknown_name(
             "dataset",
-            "name",
+            argument,
             name,
             list(KNOWN_DATASETS),
             extra=" or another tensorflow-datasets image classification dataset",

@@ -9,6 +9,7 @@ import os
 
 from keras_resnet.io import sha256_file
 from keras_resnet.models.specs import residual_spec_for
+from keras_resnet.vocabulary import PICKLE_SUFFIXES
 from keras_resnet.zoo import cache, convert, export
 from keras_resnet.zoo.checkpoint import Checkpoint
 
@@ -31,11 +32,19 @@ def convert_checkpoint(
         Traceback (most recent call last):
         ...
         ValueError: keras_resnet never unpickles weight files (they can run arbitrary code); \
-safetensors is the way. Received: weights='model.pth'
+safetensors is the way. Received: src='model.pth'
     """
     from keras_resnet.models import get_model
 
-    state = convert.read_checkpoint(src, format=checkpoint.format if checkpoint else None)
+    lower = dst.lower()
+    if lower.endswith(PICKLE_SUFFIXES) or (lower.endswith(".h5") and ".weights." not in lower):
+        raise ValueError(
+            "The `dst` argument should end in .safetensors, .weights.h5 or .keras, or name a "
+            f"folder (legacy .h5 and pickle files are not written). Received: dst={dst!r}"
+        )
+    state = convert.read_checkpoint(
+        src, format=checkpoint.format if checkpoint else None, argument="src"
+    )
     legacy = src.lower().endswith(".h5")
     variant = variant or (checkpoint.variant if checkpoint else None)
     variant = variant or ("v1" if legacy else "v1.5")
@@ -55,7 +64,6 @@ safetensors is the way. Received: weights='model.pth'
         if checkpoint and checkpoint.repo_id
         else os.path.basename(src)
     )
-    lower = dst.lower()
     if lower.endswith(".safetensors"):
         cache.save_state(state, dst, {"source": source, "arch": spec.name, "variant": variant})
     elif lower.endswith(".weights.h5"):

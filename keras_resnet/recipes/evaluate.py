@@ -76,6 +76,7 @@ def evaluate(
     check_choice("crops", crops, CROPS)
     for name, value in (("batch_size", batch_size), ("limit", limit)):
         check_positive(name, value)
+    data.check_name(dataset, argument="dataset")
     model = load_model(model_or_path)
     ds, defaults, size = data.decoded(dataset, split, data_dir=data_dir)
     total = data.info(dataset, data_dir)["splits"].get(split)

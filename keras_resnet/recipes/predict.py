@@ -95,6 +95,8 @@ def predict_files(
         True
     """
     check_positive("top", top, allow_none=False)
+    if dataset is not None:
+        data.check_name(dataset, argument="dataset")
     preprocess, names, channels = _preprocessor(model, dataset, data_dir, preprocessing)
     results = []
     for path in paths:

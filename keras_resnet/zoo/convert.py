@@ -91,12 +91,13 @@ def from_torchvision(state: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     return converted
 
 
-def from_keras_applications_h5(path: str) -> dict[str, np.ndarray]:
+def from_keras_applications_h5(path: str, *, argument: str = "weights") -> dict[str, np.ndarray]:
     """keras.applications' legacy ``.h5`` weights (v1 ResNet50/101/152) in the Keras layout.
 
     Those convolutions carry biases and their BN epsilon is 1.001e-5. A bias ``b`` before
     a BN folds exactly into its moving mean (``mean - b``), and the epsilon difference into
     its moving variance (``var + 1e-8``), so the result loads into the bias-free v1 nets.
+    Errors name the caller's ``argument``.
 
     Example:
         >>> from_keras_applications_h5("missing.h5")
@@ -107,14 +108,16 @@ def from_keras_applications_h5(path: str) -> dict[str, np.ndarray]:
     import h5py
 
     if not os.path.isfile(path):
-        raise FileNotFoundError(f"The `weights` file does not exist. Received: weights={path!r}")
+        raise FileNotFoundError(
+            f"The `{argument}` file does not exist. Received: {argument}={path!r}"
+        )
     raw = {}
     with h5py.File(path, "r") as handle:
         group = handle.get("model_weights", handle)
         if "layer_names" not in group.attrs:
             raise ValueError(
-                "The `weights` .h5 file is not a legacy keras.applications weights file (no "
-                f"`layer_names` attribute). Received: weights={path!r}"
+                f"The `{argument}` .h5 file is not a legacy keras.applications weights file (no "
+                f"`layer_names` attribute). Received: {argument}={path!r}"
             )
         for layer in group.attrs["layer_names"]:
             layer = layer.decode() if isinstance(layer, bytes) else layer
@@ -158,12 +161,15 @@ def detect_layout(keys) -> str:
     )
 
 
-def read_checkpoint(path: str, *, format: str | None = None) -> dict[str, np.ndarray]:
+def read_checkpoint(
+    path: str, *, format: str | None = None, argument: str = "weights"
+) -> dict[str, np.ndarray]:
     """Any checkpoint file the zoo understands, in the Keras layout.
 
     ``.safetensors`` in torchvision/timm or keras_resnet layout, or a legacy
     keras.applications ``.h5``. ``format`` (a ``Checkpoint.format``: "timm", "keras_resnet"
     or "keras_applications") says which the file must be; None detects it from the file.
+    Errors name the caller's ``argument``.
 
     Example:
         >>> read_checkpoint("weights.bin")
@@ -176,26 +182,28 @@ safetensors is the way. Received: weights='weights.bin'
     if lower.endswith(PICKLE_SUFFIXES):
         raise ValueError(
             "keras_resnet never unpickles weight files (they can run arbitrary code); "
-            f"safetensors is the way. Received: weights={path!r}"
+            f"safetensors is the way. Received: {argument}={path!r}"
         )
     legacy_h5 = lower.endswith(".h5") and not lower.endswith(".weights.h5")
     if format == "keras_applications" or (format is None and legacy_h5):
         if not legacy_h5:
             raise ValueError(
                 "A keras_applications checkpoint is a legacy keras.applications `.h5` file. "
-                f"Received: weights={path!r}"
+                f"Received: {argument}={path!r}"
             )
         with reading(path, "a legacy keras.applications .h5 file"):
-            return from_keras_applications_h5(path)
+            return from_keras_applications_h5(path, argument=argument)
     if not lower.endswith(".safetensors"):
         raise ValueError(
             "The zoo reads `.safetensors` (torchvision/timm or keras_resnet layout) and legacy "
-            f"keras.applications `.h5` checkpoints. Received: weights={path!r}"
+            f"keras.applications `.h5` checkpoints. Received: {argument}={path!r}"
         )
     from safetensors.numpy import load_file
 
     if not os.path.isfile(path):
-        raise FileNotFoundError(f"The `weights` file does not exist. Received: weights={path!r}")
+        raise FileNotFoundError(
+            f"The `{argument}` file does not exist. Received: {argument}={path!r}"
+        )
     with reading(path, "a safetensors checkpoint"):
         state = load_file(path)
     layout = detect_layout(state)
