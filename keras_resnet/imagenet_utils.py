@@ -128,6 +128,11 @@ def preprocess_input(x, weights: str = "imagenet", *, model=None):
         mode, mean, std = _normalization(weights)
     as_numpy = isinstance(x, (np.ndarray, list, tuple, float, int))
     x = keras.ops.cast(keras.ops.convert_to_tensor(x), "float32")
+    if len(x.shape) and x.shape[-1] not in (None, 3):
+        raise ValueError(
+            "The `x` argument should hold RGB images, channels last (a last axis of 3). "
+            f"Received: x of shape {tuple(x.shape)}"
+        )
     if mode == "caffe":
         x = keras.ops.flip(x, axis=-1) - np.array(mean, "float32")
     else:

@@ -11,6 +11,25 @@ import keras
 from keras import ops
 
 
+def check_pieces(values, boundaries, names: tuple[str, str] = ("values", "boundaries")) -> None:
+    """Refuse a piecewise-constant schedule unless it has one more value than boundaries and
+    its boundaries increase; the error names the caller's two ``names``.
+
+    Example:
+        >>> check_pieces([0.1, 0.01], [20, 10])
+        Traceback (most recent call last):
+        ...
+        ValueError: The `values` argument should have one more entry than `boundaries`, whose \
+iterations should increase. Received: values=(0.1, 0.01), boundaries=(20, 10)
+    """
+    values, boundaries = tuple(values), tuple(boundaries)
+    if len(values) != len(boundaries) + 1 or list(boundaries) != sorted(boundaries):
+        raise ValueError(
+            f"The `{names[0]}` argument should have one more entry than `{names[1]}`, whose "
+            f"iterations should increase. Received: {names[0]}={values}, {names[1]}={boundaries}"
+        )
+
+
 @keras.saving.register_keras_serializable(package="keras_resnet")
 class PaperSchedule(keras.optimizers.schedules.LearningRateSchedule):
     """Piecewise-constant LR by iteration, after an optional constant warm-up.
@@ -34,6 +53,12 @@ class PaperSchedule(keras.optimizers.schedules.LearningRateSchedule):
         warmup_steps: int = 0,
         scale: float = 1.0,
     ):
+        check_pieces(values, boundaries)
+        if int(warmup_steps) < 0:
+            raise ValueError(
+                "The `warmup_steps` argument should be 0 or more iterations. "
+                f"Received: warmup_steps={warmup_steps!r}"
+            )
         self.values = [float(v) for v in values]
         self.boundaries = [int(b) for b in boundaries]
         self.warmup_lr = warmup_lr
@@ -77,6 +102,11 @@ class WarmupUntilError(keras.callbacks.Callback):
 
     def __init__(self, schedule: PaperSchedule, threshold: float = 0.8, metric: str = "accuracy"):
         super().__init__()
+        if not 0 < threshold <= 1:
+            raise ValueError(
+                "The `threshold` argument should be a training error in (0, 1]. "
+                f"Received: threshold={threshold!r}"
+            )
         self.schedule, self.threshold, self.metric = schedule, threshold, metric
         self.ended_at: int | None = None
 

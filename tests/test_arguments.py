@@ -188,3 +188,26 @@ def test_an_unknown_dataset_is_named_by_the_callers_argument():
     # Checked before the model is read.
     _raises(["`dataset`", *expected], recipes.evaluate, "missing.keras", "fashonmnist")
     _raises(["`dataset`", *expected], recipes.predict_files, None, [], dataset="fashonmnist")
+
+
+def test_schedules_recipes_and_inputs_are_checked_where_they_are_made():
+    import numpy as np
+
+    from keras_resnet import data, recipes
+
+    _raises(["`values`", "`boundaries`", r"boundaries=\(1, 2\)"],
+            recipes.PaperSchedule, (0.1, 0.01), (1, 2))  # fmt: skip
+    _raises(["`boundaries`", r"boundaries=\(20, 10\)"],
+            recipes.PaperSchedule, (0.1, 0.01, 0.001), (20, 10))  # fmt: skip
+    _raises(["`warmup_steps`", "warmup_steps=-1"], recipes.PaperSchedule, (0.1,), (), 0.01, -1)
+    schedule = recipes.PaperSchedule((0.1,), ())
+    _raises(["`threshold`", "threshold=80"], recipes.WarmupUntilError, schedule, threshold=80)
+    # A recipe naming an unknown model fails when made, before train() writes recipe.json.
+    _raises(["`model`", "model='resnet21'"], recipes.Recipe, "x", "resnet21", "cifar10")
+    _raises(["`lr_values`", "`lr_boundaries`"],
+            recipes.Recipe, "x", "resnet20", "cifar10", lr_values=(0.1,))  # fmt: skip
+    _raises(["`steps`", "steps=0"], recipes.Recipe, "x", "resnet20", "cifar10", steps=0)
+    _raises(
+        ["`x`", "RGB", r"\(1, 4, 4, 2\)"], keras_resnet.preprocess_input, np.zeros((1, 4, 4, 2))
+    )
+    _raises(["`image_size`", "image_size=0"], data.load, "fashion_mnist", image_size=0)

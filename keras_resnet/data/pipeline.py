@@ -70,6 +70,7 @@ def decoded(
         32
     """
     check_name(name)
+    check_positive("image_size", image_size)
     builder = get_builder(name, data_dir, download=download)
     image_shape = tuple(builder.info.features[builder.info.supervised_keys[0]].shape)
     defaults = defaults_for(name, image_shape)

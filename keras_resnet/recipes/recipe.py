@@ -5,6 +5,10 @@ from __future__ import annotations
 import dataclasses
 import json
 
+from keras_resnet.models import get_spec
+from keras_resnet.schedules import check_pieces
+from keras_resnet.vocabulary import check_positive
+
 
 @dataclasses.dataclass(frozen=True)
 class Recipe:
@@ -58,23 +62,16 @@ class Recipe:
     description: str = ""
 
     def __post_init__(self):
-        if len(self.lr_values) != len(self.lr_boundaries) + 1:
+        check_pieces(self.lr_values, self.lr_boundaries, ("lr_values", "lr_boundaries"))
+        check_positive("batch_size", self.batch_size, allow_none=False)
+        check_positive("steps", self.steps, allow_none=False)
+        try:  # here, not after train() has written this recipe into its output_dir
+            get_spec(self.model)
+        except ValueError as error:
             raise ValueError(
-                f"Recipe {self.name!r}: `lr_values` needs one more entry than `lr_boundaries`. "
-                f"Received: lr_values={self.lr_values}, lr_boundaries={self.lr_boundaries}"
-            )
-        if list(self.lr_boundaries) != sorted(self.lr_boundaries):
-            raise ValueError(
-                f"Recipe {self.name!r}: `lr_boundaries` must increase. "
-                f"Received: lr_boundaries={self.lr_boundaries}"
-            )
-        for field in ("batch_size", "steps"):
-            value = getattr(self, field)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(
-                    f"Recipe {self.name!r}: `{field}` must be a positive integer. "
-                    f"Received: {field}={value!r}"
-                )
+                f"Recipe {self.name!r}: the `model` argument should be a model name "
+                f"(keras_resnet.list_models()). Received: model={self.model!r}"
+            ) from error
 
     def lr_at(self, step: int) -> float:
         """The learning rate the schedule gives at iteration ``step`` (no early warm-up end).
