@@ -212,6 +212,9 @@ def test_from_directory_skips_bad_files_and_converts_modes(tmp_path):
 
     assert decode_image(str(dogs / "rotated.jpg"), 3).shape == (16, 8, 3)  # EXIF applied
     assert decode_image(str(cats / "deep.png"), 1).shape == (12, 12, 1)
+    for bad in ({"batch_size": 0}, {"shuffle_buffer": -1}, {"image_size": True}):
+        with pytest.raises(ValueError, match=f"`{next(iter(bad))}` argument"):
+            data.from_directory(str(tmp_path), **bad)
 
 
 def _write_cifar_binary(archive, records_per_file=4):

@@ -9,7 +9,7 @@ import numpy as np
 import tensorflow as tf
 from PIL import Image, ImageOps
 
-from keras_resnet.vocabulary import check_choice
+from keras_resnet.vocabulary import check_choice, check_positive
 
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif", ".tiff", ".webp")
 _MODES = {1: "L", 3: "RGB", 4: "RGBA"}
@@ -144,12 +144,14 @@ def from_directory(
         ['cats', 'dogs']
     """
     size = (image_size, image_size) if isinstance(image_size, int) else tuple(image_size)
-    if len(size) != 2 or not all(isinstance(s, int) and s > 0 for s in size):
+    if len(size) != 2 or not all(type(s) is int and s > 0 for s in size):
         raise ValueError(
             "The `image_size` argument should be a positive int or (height, width). "
             f"Received: image_size={image_size!r}"
         )
     check_choice("channels", channels, _MODES)
+    check_positive("batch_size", batch_size, allow_none=False)
+    check_positive("shuffle_buffer", shuffle_buffer, allow_none=False)
     files, labels, class_names = list_images(path)
     reasons = [unreadable_reason(file) for file in files]
     good = [i for i, reason in enumerate(reasons) if reason is None]
