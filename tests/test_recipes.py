@@ -154,6 +154,21 @@ def test_evaluate_a_saved_model_with_each_crop_mode(tmp_path, fashion_dir):
         assert result["examples"] == 20 and 0 <= result["accuracy"] <= 1, crops
     with pytest.raises(ValueError, match="`crops`"):
         recipes.evaluate(model, "fashion_mnist", crops="five", data_dir=fashion_dir)
+    # A model that does not fit the dataset is refused, not scored; so is a bad view.
+    for other, message in (
+        (keras_resnet.ResNet20(input_shape=(32, 32, 1), classes=5), "5 outputs but fashion_mnist"),
+        (keras_resnet.ResNet20(), "3-channel images but fashion_mnist's images have 1"),
+    ):
+        with pytest.raises(ValueError, match=message):
+            recipes.evaluate(other, "fashion_mnist", data_dir=fashion_dir, limit=1)
+        with pytest.raises(ValueError, match=message):
+            recipes.predict_files(other, [], dataset="fashion_mnist", data_dir=fashion_dir)
+    with pytest.raises(ValueError, match="`preprocessing`"):
+        recipes.evaluate(model, "fashion_mnist", data_dir=fashion_dir, preprocessing="crop")
+    with pytest.raises(ValueError, match="`paths`"):
+        recipes.predict_files(model, path)
+    with pytest.raises(FileNotFoundError, match="Received: model=5"):
+        recipes.load_model(5)
 
 
 def test_mixed_bfloat16_trains_with_finite_loss_and_float32_outputs(tmp_path, fashion_dir):

@@ -54,9 +54,9 @@ def evaluation_view(style: str, *, size: int, preprocessing=None) -> Callable:
         >>> view(tf.zeros((300, 400, 3))).shape
         TensorShape([224, 224, 3])
     """
+    checkpoint_view = preprocessing_dict(preprocessing)  # checked whatever the style
     if style == CIFAR_STYLE:
         return lambda image: image
-    checkpoint_view = preprocessing_dict(preprocessing)
     if checkpoint_view and "dataset" not in checkpoint_view:
         return lambda image: transforms.checkpoint_eval(image, checkpoint_view)
     return lambda image: transforms.imagenet_eval(image, size=size)

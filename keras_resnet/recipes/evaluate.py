@@ -28,16 +28,39 @@ def load_model(model_or_path) -> keras.Model:
     """
     if isinstance(model_or_path, keras.Model):
         return model_or_path
-    path = os.fspath(model_or_path)
-    if not os.path.isfile(path) or not path.endswith(".keras"):
+    path = os.fspath(model_or_path) if isinstance(model_or_path, str | os.PathLike) else None
+    if path is None or not os.path.isfile(path) or not path.endswith(".keras"):
         raise FileNotFoundError(
             "The `model` argument should be a keras.Model or the path of an existing .keras "
-            f"file. Received: model={path!r}"
+            f"file. Received: model={model_or_path if path is None else path!r}"
         )
     if not zipfile.is_zipfile(path):
         raise ValueError(f"The file {path!r} is not a Keras .keras file (not a zip archive).")
     with recursion_limit(50_000), reading(path, "a Keras .keras model"):
         return keras.saving.load_model(path)  # ResNet-1202 is deeper than Python's default
+
+
+def check_fits(model: keras.Model, dataset: str, classes: int, channels: int | None) -> None:
+    """Refuse a model whose outputs (or input channels) are not the dataset's: its accuracy
+    would be computed, and mean nothing.
+
+    Example:
+        >>> check_fits(keras_resnet.ResNet20(classes=5), "cifar10", 10, 3)
+        Traceback (most recent call last):
+        ...
+        ValueError: The model has 5 outputs but cifar10 has 10 classes: use a model trained \
+on cifar10.
+    """
+    if model.output_shape[-1] != classes:
+        raise ValueError(
+            f"The model has {model.output_shape[-1]} outputs but {dataset} has {classes} "
+            f"classes: use a model trained on {dataset}."
+        )
+    if channels and model.input_shape[-1] not in (None, channels):
+        raise ValueError(
+            f"The model takes {model.input_shape[-1]}-channel images but {dataset}'s images "
+            f"have {channels}: use a model trained on {dataset}."
+        )
 
 
 def _scores(model, views) -> np.ndarray:
@@ -79,7 +102,10 @@ def evaluate(
     data.check_name(dataset, argument="dataset")
     model = load_model(model_or_path)
     ds, defaults, size = data.decoded(dataset, split, data_dir=data_dir)
-    total = data.info(dataset, data_dir)["splits"].get(split)
+    about = data.info(dataset, data_dir)
+    cifar_style = defaults.style == CIFAR_STYLE
+    check_fits(model, dataset, about["classes"], about["image_shape"][-1] if cifar_style else 3)
+    total = about["splits"].get(split)
     if limit is not None:
         ds = ds.take(limit)
         total = min(total, limit) if total else limit
@@ -91,7 +117,6 @@ def evaluate(
         all_labels.append(labels)
         progress.add(len(labels))
 
-    cifar_style = defaults.style == CIFAR_STYLE
     mean = 0.0 if cifar_style else tf.constant(transforms.IMAGENET_MEAN_RGB)
     if crops == "center":
         view = data.evaluation_view(defaults.style, size=size, preprocessing=preprocessing or model)

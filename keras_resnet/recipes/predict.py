@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 
 import keras
 import numpy as np
@@ -14,6 +15,7 @@ from keras_resnet.data.catalog import CIFAR_STYLE
 from keras_resnet.data.directory import DECODE_ERRORS, decode_image, describe_decode_error
 from keras_resnet.data.mean import training_pixel_mean
 from keras_resnet.imagenet_utils import class_index
+from keras_resnet.recipes.evaluate import check_fits
 from keras_resnet.vocabulary import check_positive
 
 
@@ -59,7 +61,9 @@ def _preprocessor(model: keras.Model, dataset: str | None, data_dir: str | None,
     about = data.info(dataset, data_dir)
     names = names or about["class_names"]
     size = height or about["defaults"].image_size
-    if about["defaults"].style != CIFAR_STYLE:
+    cifar_style = about["defaults"].style == CIFAR_STYLE
+    check_fits(model, dataset, len(names), about["image_shape"][-1] if cifar_style else 3)
+    if not cifar_style:
         view = data.evaluation_view(about["defaults"].style, size=size)
         return lambda image: view(tf.cast(image, tf.float32) / 255.0), names, 3
     mean = training_pixel_mean(data.get_builder(dataset, data_dir))
@@ -95,6 +99,8 @@ def predict_files(
         True
     """
     check_positive("top", top, allow_none=False)
+    if isinstance(paths, str | bytes | os.PathLike):
+        raise ValueError(f"The `paths` argument should be a list of files. Received: {paths!r}")
     if dataset is not None:
         data.check_name(dataset, argument="dataset")
     preprocess, names, channels = _preprocessor(model, dataset, data_dir, preprocessing)
