@@ -112,6 +112,8 @@ def test_convert_to_keras_files_and_a_hub_folder(tmp_path, capsys):
     printed = capsys.readouterr().out
     assert "dry run" in printed and "upload_folder(repo_id='me/keras-resnet18'" in printed
     assert config["sha256"] in printed
+    with pytest.raises(ValueError, match="Repo id must be in the form"):
+        publish.main([str(out), "me/keras/resnet18", "--dry-run"])
     (out / "model.safetensors").write_bytes(b"changed")
     with pytest.raises(ValueError, match="sha256"):
         publish.main([str(out), "me/keras-resnet18", "--dry-run"])

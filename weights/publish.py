@@ -39,6 +39,9 @@ def main(argv=None) -> int:
     parser.add_argument("--private", action="store_true", help="create the repo as private")
     parser.add_argument("--dry-run", action="store_true", help="print the plan, upload nothing")
     args = parser.parse_args(argv)
+    from huggingface_hub.utils import validate_repo_id
+
+    validate_repo_id(args.repo_id)  # a malformed id fails here, in a dry run too
     files = plan(args.folder)
     for name, size, sha256 in files:
         print(f"{name:<20} {size:>12,d} bytes  sha256 {sha256}")
