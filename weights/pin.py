@@ -5,8 +5,8 @@
 
 For every entry without a 40-hex revision or a sha256 it asks
 ``HfApi().model_info(repo_id, revision=<pin or main>, files_metadata=True)`` and takes the
-commit (``sha``) and the LFS sha256 of the entry's file. It reads and writes registry.json
-directly (no TensorFlow import), keeping every other field.
+commit (``sha``) and the LFS sha256 of the entry's file. It rewrites registry.json (atomically,
+as the package writes every file), keeping every other field.
 """
 
 import argparse
@@ -53,14 +53,13 @@ def main(argv=None) -> int:
         entry.update(revision=revision, sha256=sha256)
         changed += 1
     if args.write and changed:
-        tmp = args.registry + ".tmp"
-        with open(tmp, "w") as handle:
-            json.dump(document, handle, indent=2)
-            handle.write("\n")
-        os.replace(tmp, args.registry)
+        from keras_resnet.io import write_json_atomic
+
+        write_json_atomic(args.registry, document)
     print(f"{changed} entries {'pinned' if args.write else 'to pin (pass --write)'}")
     return 0
 
 
 if __name__ == "__main__":
+    sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
     sys.exit(main())
