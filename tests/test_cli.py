@@ -139,7 +139,7 @@ def test_predict_reports_unreadable_files_and_goes_on(trained, fashion_dir, tmp_
     assert only_bad.returncode == 1
 
 
-def test_predict_a_one_channel_model_without_a_dataset(tmp_path):
+def test_predict_a_one_channel_model_without_a_dataset(tmp_path, capsys):
     from PIL import Image
 
     from keras_resnet import recipes
@@ -152,6 +152,11 @@ def test_predict_a_one_channel_model_without_a_dataset(tmp_path):
     assert [name for _, name, _ in prediction.classes] == [
         f"class {i}" for i, _, _ in prediction.classes
     ]
+    # A model name with --weights none: random weights (nothing downloaded), ImageNet's names.
+    assert cli.main(["predict", str(tmp_path / "red.png"), "--model", "resnet18",
+                     "--weights", "none", "--top", "1", "--json"]) == 0  # fmt: skip
+    [row] = json.loads(capsys.readouterr().out)
+    assert row["error"] is None and row["classes"][0]["name"] != "class 0"
 
 
 def test_listings_print_json(capsys):

@@ -22,7 +22,8 @@ from keras_resnet.version import __version__
 
 
 def _model_from(name_or_file: str, weights: str | None):
-    """A saved ``.keras`` file, or a model name built with ``weights`` (its default if None)."""
+    """A saved ``.keras`` file, or a model name built with ``weights`` (its default if None;
+    ``"none"``: random weights, as the constructors' ``weights=None``)."""
     from keras_resnet import models, recipes
 
     if name_or_file.endswith(".keras"):
@@ -37,7 +38,7 @@ def _model_from(name_or_file: str, weights: str | None):
             "The model should be a model name (see `keras-resnet models`) or a saved `.keras` "
             f"file. Received: {name_or_file!r}"
         )
-    options = {} if weights is None else {"weights": weights}
+    options = {} if weights is None else {"weights": None if weights == "none" else weights}
     return models.get_model(name_or_file, **options)  # carries its checkpoint
 
 
@@ -284,8 +285,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     weights_help = (
         "weights for a model name: 'imagenet' (the default for ResNet-18...152), a checkpoint "
-        "tag or name (keras-resnet weights list), hf://owner/repo, or a "
-        ".weights.h5/.keras/.safetensors file"
+        "tag or name (keras-resnet weights list), hf://owner/repo, a "
+        ".weights.h5/.keras/.safetensors file, or none (random weights)"
     )
 
     def command(name, help_text):
