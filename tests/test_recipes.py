@@ -118,6 +118,12 @@ def test_train_writes_every_output_and_refuses_another_recipes_dir(tmp_path, fas
                      "--steps-per-epoch", "2", "--batch-size", "32", "--data-dir", fashion_dir,
                      "--seed", "0", "--validation-steps", "2", "--output", out]) == 0  # fmt: skip
     assert stamps == {n: os.stat(os.path.join(out, n)).st_mtime_ns for n in os.listdir(out)}
+    # --overwrite with weights that cannot be loaded fails before removing the finished run.
+    (tmp_path / "bad.keras").write_bytes(b"not a zip")
+    with pytest.raises(ValueError, match=r"bad\.keras"):
+        recipes.train("fashion_mnist_resnet20", output_dir=out, steps=2, data_dir=fashion_dir,
+                      overwrite=True, weights=str(tmp_path / "bad.keras"))  # fmt: skip
+    assert stamps == {n: os.stat(os.path.join(out, n)).st_mtime_ns for n in os.listdir(out)}
     overwritten = recipes.train(
         "fashion_mnist_resnet20", output_dir=out, steps=2, steps_per_epoch=2, batch_size=32,
         data_dir=fashion_dir, seed=0, validation_steps=2, verbose=0, overwrite=True,
@@ -141,6 +147,12 @@ def test_every_bad_argument_is_refused_before_anything_is_written(tmp_path, fash
             recipes.train("fashion_mnist_resnet20", output_dir=str(out), data_dir=fashion_dir,
                           **arguments)  # fmt: skip
         assert not out.exists(), arguments
+    # Weights are read when the model is built, before the first write into the folder.
+    (tmp_path / "bad.weights.h5").write_bytes(b"garbage")
+    with pytest.raises(ValueError, match="cannot be read as Keras weights"):
+        recipes.train("fashion_mnist_resnet20", output_dir=str(out), data_dir=fashion_dir,
+                      weights=str(tmp_path / "bad.weights.h5"))  # fmt: skip
+    assert os.listdir(out) == []
 
 
 def test_evaluate_a_saved_model_with_each_crop_mode(tmp_path, fashion_dir):

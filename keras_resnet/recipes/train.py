@@ -69,9 +69,9 @@ def dtype_policy(name: str | None):
         keras.config.set_dtype_policy(previous)
 
 
-def _claim_output_dir(output_dir: str, recipe: Recipe) -> None:
-    """Create ``output_dir`` for ``recipe``, or check that it holds a run of the same recipe."""
-    os.makedirs(output_dir, exist_ok=True)
+def _claim_output_dir(output_dir: str, recipe: Recipe, *, write: bool = True) -> None:
+    """Refuse an ``output_dir`` that holds a run of another recipe; else (with ``write``)
+    record ``recipe`` there."""
     path = os.path.join(output_dir, "recipe.json")
     if os.path.isfile(path):
         with open(path) as f:
@@ -82,7 +82,8 @@ def _claim_output_dir(output_dir: str, recipe: Recipe) -> None:
                 f"with other settings than {recipe.name!r}; choose another output_dir or delete it."
             )
         return
-    write_text_atomic(path, recipe.to_json())
+    if write:
+        write_text_atomic(path, recipe.to_json())
 
 
 _OUTPUTS = ("recipe.json", "history.csv", "last.keras", "best.keras", "error.png", "metrics.json")
@@ -331,26 +332,29 @@ def train(
         finished = _finished_run(output_dir, recipe)
         if finished is not None and not overwrite:
             return finished
-        if finished is not None:
-            _remove_outputs(output_dir)
         # Only the chief writes outputs; other workers back up into a scratch directory.
         work_dir = output_dir if chief else tempfile.mkdtemp(prefix="keras_resnet_worker_")
         if chief:
-            _claim_output_dir(output_dir, recipe)
+            _claim_output_dir(output_dir, recipe, write=False)  # another recipe's: refused now
         if seed is not None:
             keras.utils.set_random_seed(seed)
         # A resumed seeded run skips exactly what its finished epochs used.
-        done = resumed_epochs(os.path.join(work_dir, "backup")) if seed is not None else 0
+        resumes = seed is not None and finished is None
+        done = resumed_epochs(os.path.join(work_dir, "backup")) if resumes else 0
         train_ds, test_ds = _pipelines(
             recipe, about, global_batch, data_dir, seed, validation_steps,
             skip=done * per_epoch * global_batch,
         )  # fmt: skip
         policy = mixed_precision or recipe.mixed_precision
         with dtype_policy(policy), strategy.scope():
-            model = _build_model(recipe, about, weights)
+            model = _build_model(recipe, about, weights)  # bad weights fail before any write
             schedule = _compile(
                 model, recipe, about, global_batch / recipe.batch_size if scale_lr else 1.0
             )
+        if finished is not None:
+            _remove_outputs(output_dir)  # --overwrite: only now that the new run can start
+        if chief:
+            _claim_output_dir(output_dir, recipe)
         if isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):
             _patch_for_multiworker(model, strategy, next(iter(train_ds)))
         throughput = Throughput(global_batch)
