@@ -288,9 +288,10 @@ def train(
             metrics then describe those batches), default the whole test split.
         callbacks: More ``keras.callbacks.Callback`` objects for ``fit`` (e.g. progress).
         overwrite: Start again in an ``output_dir`` that holds a finished run of this recipe
-            (its outputs are removed first). Otherwise such a run is not trained again: its
-            stored result is returned (metrics from metrics.json, the model from last.keras,
-            ``history=None``) and nothing is touched.
+            (its outputs are removed once the new model, with ``weights``, is built).
+            Otherwise such a run is not trained again: its stored result is returned
+            (metrics from metrics.json, the model from last.keras, ``history=None``) and
+            nothing is touched.
         deterministic: Bit-identical runs: TensorFlow's op determinism
             (``tf.config.experimental.enable_op_determinism``) and ``seed`` (0 if None). Two
             runs with the same seed on the same machine (same TensorFlow, same thread counts)
