@@ -27,8 +27,9 @@ _FILE_MODE = 0o666 & ~_process_umask()
 def atomic_write(path: str, write: Callable[[str], object]) -> str:
     """Call ``write(tmp_path)``, then rename the temporary file over ``path``.
 
-    The folder is created if needed; on any error the temporary file is removed and
-    ``path`` is left as it was. Returns ``path``.
+    The folder is created if needed (a folder at ``path``, or a file above it, is refused);
+    on any error the temporary file is removed and ``path`` is left as it was. Returns
+    ``path``.
 
     Example:
         >>> import os, tempfile
@@ -40,7 +41,14 @@ def atomic_write(path: str, write: Callable[[str], object]) -> str:
         'hello'
     """
     directory = os.path.dirname(os.path.abspath(path))
-    os.makedirs(directory, exist_ok=True)
+    if os.path.isdir(path):
+        raise IsADirectoryError(f"Cannot write the file {path!r}: it is a folder.")
+    try:
+        os.makedirs(directory, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):  # a file where a folder above `path` is
+        raise NotADirectoryError(
+            f"Cannot write the file {path!r}: a file is in the way of its folder {directory!r}."
+        ) from None
     # The temporary name ends as the target does: Keras picks the format by suffix.
     tmp = os.path.join(directory, f".tmp.{os.getpid()}.{uuid.uuid4().hex}.{os.path.basename(path)}")
     try:

@@ -155,6 +155,23 @@ def test_files_the_package_writes_have_normal_permissions(tmp_path):
         assert stat.S_IMODE(os.stat(path).st_mode) == 0o644, path
 
 
+def test_a_folder_in_the_way_of_a_written_file_is_named(tmp_path):
+    from keras_resnet.io import write_json_atomic
+
+    (tmp_path / "taken").mkdir()
+    (tmp_path / "a_file").write_text("")
+    with pytest.raises(IsADirectoryError, match=r"Cannot write the file '.*taken': it is a fo"):
+        write_json_atomic(str(tmp_path / "taken"), {})
+    with pytest.raises(
+        NotADirectoryError, match=r"a file is in the way of its folder '.*a_file/sub'"
+    ):
+        write_json_atomic(str(tmp_path / "a_file" / "sub" / "x.json"), {})
+    with pytest.raises(NotADirectoryError, match=r"a file is in the way"):
+        write_json_atomic(str(tmp_path / "a_file" / "x.json"), {})
+    assert sorted(os.listdir(tmp_path)) == ["a_file", "taken"]
+    assert os.listdir(tmp_path / "taken") == []
+
+
 def test_model_files_are_replaced_atomically_and_best_survives_a_restart(tmp_path, build):
     import zipfile
 
