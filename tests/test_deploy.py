@@ -223,6 +223,8 @@ def test_export_refuses_bad_requests_before_writing(monkeypatch, tmp_path):
     (tmp_path / "taken.tflite").write_bytes(b"")
     with pytest.raises(FileExistsError, match="overwrite=True"):
         keras_resnet.export(model, str(tmp_path / "taken.tflite"), format="litert")
+    with pytest.raises(ValueError, match=r"`path` argument should be in a folder that exists"):
+        keras_resnet.export(model, str(tmp_path / "taken.tflite" / "m.tflite"), format="litert")
     (tmp_path / "full").mkdir()
     (tmp_path / "full" / "x").write_text("")
     with pytest.raises(FileExistsError, match="overwrite=True"):
