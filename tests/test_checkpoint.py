@@ -24,6 +24,24 @@ def test_checkpoint_values_round_trip_through_their_dict():
         Checkpoint("resnet18.x", "resnet18", format="pickle")
     with pytest.raises(ValueError, match=r"unknown keys: \['resize'\]"):
         Preprocessing.from_dict({"resize": 256})
+    for values, message in (
+        ({"mean": "x"}, r"`mean` argument should be a tuple of 1 or 3 numbers"),
+        ({"std": [0.2, 0.0, 0.2]}, r"`std`.*above 0. Received: std=\(0.2, 0.0, 0.2\)"),
+        ({"crop_pct": 1.2}, r"`crop_pct` argument should be a number in \(0, 1\]"),
+        ({"input_size": [224, 224]}, r"`input_size`.*three positive integers"),
+    ):
+        with pytest.raises(ValueError, match=message):
+            Preprocessing.from_dict(values)
+    assert Preprocessing.from_dict({"input_size": 160}).input_size == (3, 160, 160)
+    for fields, message in (
+        ({"num_classes": 0}, r"`num_classes`.*positive integer. Received: num_classes=0"),
+        ({"num_classes": 3, "class_names": ("a",)}, r"`class_names`.*None or 3 strings"),
+        ({"repo_id": "me/x", "filename": "../../etc/passwd"}, r"`filename`.*inside its repo"),
+        ({"repo_id": "me/x", "filename": "/abs/model.safetensors"}, r"`filename`"),
+        ({"repo_id": "me/x", "filename": 5}, r"Received: filename=5"),
+    ):
+        with pytest.raises(ValueError, match=message):
+            Checkpoint("resnet18.x", "resnet18", **fields)
 
 
 def test_hf_configs_make_checkpoints_or_clear_errors():

@@ -76,6 +76,11 @@ def test_register_weights_validates_and_is_then_resolvable(monkeypatch):
         ({"format": "pickle"}, "`format`.*'timm'"),
         ({"variant": "v2"}, "`variant`"),
         ({"repo_id": "nope"}, "`repo_id`"),
+        ({"filename": None}, "`filename`.*Received: filename=None"),
+        ({"filename": "../../etc/passwd"}, "`filename`.*inside its repository"),
+        ({"num_classes": 0}, "`num_classes`.*positive integer"),
+        ({"num_classes": 2, "class_names": ["cat"]}, "`class_names`.*None or 2 strings"),
+        ({"preprocessing": {"crop_pct": 1.5}}, r"`crop_pct`.*\(0, 1\]"),
     ]:
         with pytest.raises(ValueError, match=text):
             keras_resnet.register_weights("resnet50.other", **{**good, **change})

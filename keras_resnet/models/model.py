@@ -26,7 +26,7 @@ class ResNetModel(keras.Model):
         >>> from keras_resnet.zoo import Checkpoint, Preprocessing
         >>> inputs = keras.Input((4,))
         >>> c = Checkpoint("my_run", "dense", preprocessing=Preprocessing(dataset="mnist"),
-        ...                class_names=("a", "b"))
+        ...                num_classes=2, class_names=("a", "b"))
         >>> model = ResNetModel(inputs, keras.layers.Dense(2)(inputs), checkpoint=c)
         >>> model.checkpoint.class_names
         ('a', 'b')

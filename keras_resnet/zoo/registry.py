@@ -133,6 +133,11 @@ def register_weights(
         raise ValueError(
             f"The `repo_id` argument should be 'owner/name'. Received: repo_id={repo_id!r}"
         )
+    if not isinstance(filename, str):
+        raise ValueError(
+            "The `filename` argument should be a file's path inside the repository "
+            f"(e.g. 'model.safetensors'). Received: filename={filename!r}"
+        )
     if not isinstance(revision, str) or not COMMIT_PATTERN.fullmatch(revision):
         raise ValueError(
             "The `revision` argument should be a 40-hex commit id (pin what you register). "
