@@ -148,6 +148,11 @@ def test_unknown_split_is_named(fashion_dir):
         data.load("fashion_mnist", "validation", data_dir=fashion_dir)
     ds = data.load("fashion_mnist", "train[:1%]", batch_size=600, data_dir=fashion_dir)
     assert [int(x.shape[0]) for x, _ in ds] == [600]
+    stream = {"training": True, "repeat": True, "seed": 0, "data_dir": fashion_dir}
+    with pytest.raises(ValueError, match=r"`skip`.*positive integer. Received: skip=-5"):
+        data.load("fashion_mnist", "train", skip=-5, **stream)  # tf.data: skip all, forever
+    with pytest.raises(ValueError, match=r"`skip` argument needs a repeated, seeded"):
+        data.load("fashion_mnist", "train", skip=5, **{**stream, "seed": None})
 
 
 def test_ten_crop_agrees_with_slicing():

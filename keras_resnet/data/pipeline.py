@@ -163,6 +163,8 @@ def load(
     check_name(name)
     check_positive("batch_size", batch_size, allow_none=False)
     training = split == "train" if training is None else training
+    if skip:  # tf.data reads a negative count as "skip everything": a repeated stream hangs
+        check_positive("skip", skip, allow_none=False)
     if skip and not (training and repeat and seed is not None):
         raise ValueError(
             "The `skip` argument needs a repeated, seeded training stream (training=True, "
