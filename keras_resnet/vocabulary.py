@@ -3,11 +3,12 @@
 Variants and shortcut options of the paper, the batch-norm epsilon, the preprocessing keys a
 checkpoint may state (timm's ``pretrained_cfg`` names), ImageNet's channel statistics, and
 ``check_choice`` and ``check_positive``, the one "should be one of" and "should be a positive
-integer" errors.
+integer" errors, and ``check_preprocessing`` for the values of those keys.
 """
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Iterable
 
 #: Where the bottleneck's stride sits: "v1.5" on the 3x3 (torchvision, timm, every ImageNet
@@ -62,3 +63,36 @@ def check_positive(name: str, value, *, allow_none: bool = True) -> None:
         raise ValueError(
             f"The `{name}` argument should be a positive integer. Received: {name}={value!r}"
         )
+
+
+def _refuse(key: str, value, allowed: str) -> None:
+    raise ValueError(f"The `{key}` argument should be {allowed}. Received: {key}={value!r}")
+
+
+def _reals(values) -> bool:
+    return isinstance(values, tuple) and all(
+        isinstance(v, numbers.Real) and not isinstance(v, bool) for v in values
+    )
+
+
+def check_preprocessing(mean, std, crop_pct, interpolation, input_size) -> None:
+    """Refuse preprocessing values (``PREPROCESSING_KEYS``; tuples, not lists) that no
+    pipeline can use: 1 or 3 means and stds above 0, crop_pct in (0, 1], three positive
+    integers as ``input_size`` (channels, height, width).
+
+    Example:
+        >>> check_preprocessing(IMAGENET_MEAN, IMAGENET_STD, 1.2, "bilinear", (3, 224, 224))
+        Traceback (most recent call last):
+        ...
+        ValueError: The `crop_pct` argument should be a number in (0, 1]. Received: crop_pct=1.2
+    """
+    check_choice("interpolation", interpolation, INTERPOLATIONS)
+    if not _reals(mean) or len(mean) not in (1, 3):
+        _refuse("mean", mean, "a tuple of 1 or 3 numbers (per channel, on [0, 1])")
+    if not _reals(std) or len(std) not in (1, 3) or min(std) <= 0:
+        _refuse("std", std, "a tuple of 1 or 3 numbers above 0")
+    if not _reals((crop_pct,)) or not 0 < crop_pct <= 1:
+        _refuse("crop_pct", crop_pct, "a number in (0, 1]")
+    size = input_size
+    if not (_reals(size) and len(size) == 3 and all(isinstance(v, int) and v > 0 for v in size)):
+        _refuse("input_size", size, "(channels, height, width): three positive integers")

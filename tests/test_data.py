@@ -274,6 +274,11 @@ def test_a_checkpoints_own_preprocessing_by_hand():
         transforms.checkpoint_eval(image, {"interpolation": "cubic"})
     with pytest.raises(ValueError, match="unknown keys"):
         transforms.checkpoint_eval(image, {"means": (0, 0, 0)})
+    with pytest.raises(ValueError, match=r"`crop_pct`.*Received: crop_pct=1.5"):
+        transforms.checkpoint_eval(image, {"crop_pct": 1.5})  # a crop bigger than the resize
+    with pytest.raises(ValueError, match=r"`std`.*above 0"):
+        transforms.checkpoint_eval(image, {"std": [0.2, 0.0, 0.2]})
+    assert transforms.checkpoint_eval(image, {**config, "mean": np.array(config["mean"])}).shape
 
 
 def _example_shuffle_buffer(ds: tf.data.Dataset) -> int:

@@ -13,9 +13,8 @@ import tensorflow as tf
 from keras_resnet.vocabulary import (
     IMAGENET_MEAN,
     IMAGENET_STD,
-    INTERPOLATIONS,
     PREPROCESSING_KEYS,
-    check_choice,
+    check_preprocessing,
 )
 
 # AlexNet's PCA colour augmentation (Krizhevsky et al. 2012), as used by the paper (section
@@ -160,14 +159,17 @@ def checkpoint_eval(image, preprocessing: dict):
             f"The `preprocessing` argument takes the keys {PREPROCESSING_KEYS}. "
             f"Received unknown keys: {sorted(unknown)}"
         )
-    size = preprocessing.get("input_size", 224)
-    size = int(size[-1] if isinstance(size, (tuple, list)) else size)
-    crop_pct = float(preprocessing.get("crop_pct", 0.875))
-    interpolation = preprocessing.get("interpolation", "bilinear")
-    check_choice("interpolation", interpolation, INTERPOLATIONS)
-    mean = tf.constant(preprocessing.get("mean", IMAGENET_MEAN_RGB), tf.float32)
-    std = tf.constant(preprocessing.get("std", IMAGENET_STD), tf.float32)
+    values = {"mean": IMAGENET_MEAN_RGB, "std": IMAGENET_STD, "crop_pct": 0.875,
+              "interpolation": "bilinear", "input_size": 224, **preprocessing}  # fmt: skip
+    values = {k: v if isinstance(v, str) or not hasattr(v, "__iter__") else tuple(v)
+              for k, v in values.items()}  # lists, arrays: tuples  # fmt: skip
+    if isinstance(values["input_size"], int):
+        values["input_size"] = (3, values["input_size"], values["input_size"])
+    check_preprocessing(**values)
+    size = values["input_size"][-1]
     resized = resize_shorter_side(
-        image, math.floor(size / crop_pct), method=interpolation, antialias=True
-    )
+        image, math.floor(size / values["crop_pct"]), method=values["interpolation"],
+        antialias=True,
+    )  # fmt: skip
+    mean, std = (tf.constant(values[k], tf.float32) for k in ("mean", "std"))
     return (center_crop(resized, size) - mean) / std

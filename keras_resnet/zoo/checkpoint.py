@@ -12,19 +12,18 @@ pretrained weights, or trained by ``keras_resnet.recipes``, carries its checkpoi
 from __future__ import annotations
 
 import dataclasses
-import numbers
 from collections.abc import Mapping
 
 from keras_resnet.vocabulary import (
     IMAGENET_MEAN,
     IMAGENET_STD,
-    INTERPOLATIONS,
     PICKLE_SUFFIXES,
     PREPROCESSING_KEYS,
     SHORTCUTS,
     VARIANTS,
     check_choice,
     check_positive,
+    check_preprocessing,
 )
 
 #: How a checkpoint's file is laid out, which picks its converter: torchvision/timm tensor
@@ -34,16 +33,6 @@ FORMATS = ("timm", "keras_resnet", "keras_applications")
 
 def _tuple(value):
     return tuple(value) if isinstance(value, list | tuple) else value
-
-
-def _refuse(key: str, value, allowed: str) -> None:
-    raise ValueError(f"The `{key}` argument should be {allowed}. Received: {key}={value!r}")
-
-
-def _reals(value) -> bool:
-    return isinstance(value, tuple) and all(
-        isinstance(v, numbers.Real) and not isinstance(v, bool) for v in value
-    )
 
 
 @dataclasses.dataclass(frozen=True)
@@ -73,18 +62,7 @@ class Preprocessing:
     dataset: str | None = None
 
     def __post_init__(self):
-        check_choice("interpolation", self.interpolation, INTERPOLATIONS)
-        if not _reals(self.mean) or len(self.mean) not in (1, 3):
-            _refuse("mean", self.mean, "a tuple of 1 or 3 numbers (per channel, on [0, 1])")
-        if not _reals(self.std) or len(self.std) not in (1, 3) or min(self.std) <= 0:
-            _refuse("std", self.std, "a tuple of 1 or 3 numbers above 0")
-        if not _reals((self.crop_pct,)) or not 0 < self.crop_pct <= 1:
-            _refuse("crop_pct", self.crop_pct, "a number in (0, 1]")
-        size = self.input_size
-        if not (
-            _reals(size) and len(size) == 3 and all(isinstance(v, int) and v > 0 for v in size)
-        ):
-            _refuse("input_size", size, "(channels, height, width): three positive integers")
+        check_preprocessing(self.mean, self.std, self.crop_pct, self.interpolation, self.input_size)
 
     @classmethod
     def from_dict(cls, values: Mapping | None) -> Preprocessing:
@@ -163,11 +141,17 @@ class Checkpoint:
             or len(names) != self.num_classes
             or not all(isinstance(n, str) for n in names)
         ):
-            _refuse("class_names", names, f"None or {self.num_classes} strings (num_classes)")
+            raise ValueError(
+                f"The `class_names` argument should be None or {self.num_classes} strings "
+                f"(num_classes). Received: class_names={names!r}"
+            )
         if self.filename is not None:
             parts = str(self.filename).replace("\\", "/").split("/")
             if not isinstance(self.filename, str) or not all(parts) or ".." in parts:
-                _refuse("filename", self.filename, "a file's path inside its repository")
+                raise ValueError(
+                    "The `filename` argument should be a file's path inside its repository. "
+                    f"Received: filename={self.filename!r}"
+                )
         if self.filename and self.filename.lower().endswith(PICKLE_SUFFIXES):
             raise ValueError(
                 f"The checkpoint {self.name!r} names the pickle file {self.filename!r}: "
