@@ -136,7 +136,7 @@ def _check_path(format: str, path: str, overwrite: bool) -> str:
         os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     except OSError as error:  # a file where a folder above `path` should be, no permission
         raise ValueError(
-            f"The `path` argument should be in a folder that exists or can be created. "
+            "The `path` argument should be in a folder that exists or can be created. "
             f"Received: path={path!r} ({error.strerror})"
         ) from None
     return path
