@@ -132,13 +132,14 @@ def _check_path(format: str, path: str, overwrite: bool) -> str:
     taken = os.path.isfile(path) or (os.path.isdir(path) and os.listdir(path))
     if taken and not overwrite:
         raise FileExistsError(f"{path!r} exists; pass overwrite=True to replace it.")
-    try:
-        os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    except OSError as error:  # a file where a folder above `path` should be, no permission
+    above = os.path.dirname(os.path.abspath(path))
+    while not os.path.exists(above):  # checked, not created: nothing is written before export
+        above = os.path.dirname(above)
+    if not os.path.isdir(above):
         raise ValueError(
             "The `path` argument should be in a folder that exists or can be created. "
-            f"Received: path={path!r} ({error.strerror})"
-        ) from None
+            f"Received: path={path!r} ({above!r} is a file)"
+        )
     return path
 
 
@@ -280,6 +281,7 @@ def export(
         )
     network = fold_batchnorm(model) if fold_bn else model
     folder, name = os.path.split(os.path.abspath(path))
+    os.makedirs(folder, exist_ok=True)
     temporary = os.path.join(folder, f".tmp.{os.getpid()}.{name}")
     try:
         options = runtimes.write(network, format, temporary, quantize, images)
