@@ -3,13 +3,14 @@
 Variants and shortcut options of the paper, the batch-norm epsilon, the preprocessing keys a
 checkpoint may state (timm's ``pretrained_cfg`` names), ImageNet's channel statistics, and
 ``check_choice`` and ``check_positive``, the one "should be one of" and "should be a positive
-integer" errors, and ``check_preprocessing`` for the values of those keys.
+integer" errors, and ``preprocessing_values`` / ``check_preprocessing`` for the values of
+those keys.
 """
 
 from __future__ import annotations
 
 import numbers
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 #: Where the bottleneck's stride sits: "v1.5" on the 3x3 (torchvision, timm, every ImageNet
 #: checkpoint on the Hub), "v1" on the first 1x1 (the paper's Caffe models, keras.applications).
@@ -24,6 +25,9 @@ INTERPOLATIONS = ("bilinear", "bicubic", "nearest", "area", "lanczos3")
 #: ImageNet's RGB channel mean and standard deviation of [0, 1] pixels (torchvision, timm).
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
+#: torchvision's evaluation preprocessing: what a checkpoint that states none of it gets.
+PREPROCESSING_DEFAULTS = {"mean": IMAGENET_MEAN, "std": IMAGENET_STD, "crop_pct": 0.875,
+                          "interpolation": "bilinear", "input_size": (3, 224, 224)}  # fmt: skip
 #: Weight files that are Python pickles (torch.save): never read, they can run arbitrary code.
 PICKLE_SUFFIXES = (".bin", ".pth", ".pt", ".pkl", ".ckpt")
 
@@ -96,3 +100,32 @@ def check_preprocessing(mean, std, crop_pct, interpolation, input_size) -> None:
     size = input_size
     if not (_reals(size) and len(size) == 3 and all(isinstance(v, int) and v > 0 for v in size)):
         _refuse("input_size", size, "(channels, height, width): three positive integers")
+
+
+def preprocessing_values(values: Mapping | None, *, extra_keys: tuple[str, ...] = ()) -> dict:
+    """``values`` (some of ``PREPROCESSING_KEYS``, and ``extra_keys``) completed with
+    ``PREPROCESSING_DEFAULTS``, lists and arrays as tuples, an int ``input_size`` as
+    ``(3, size, size)`` (timm's configs hold both), and checked by ``check_preprocessing``.
+    Unknown keys are refused by name.
+
+    Example:
+        >>> values = preprocessing_values({"input_size": 256, "mean": [0.5], "std": [0.25]})
+        >>> values["input_size"], values["mean"], values["crop_pct"]
+        ((3, 256, 256), (0.5,), 0.875)
+    """
+    values = dict(values or {})
+    allowed = (*PREPROCESSING_KEYS, *extra_keys)
+    unknown = set(values) - set(allowed)
+    if unknown:
+        raise ValueError(
+            f"The `preprocessing` argument takes the keys {allowed}. "
+            f"Received unknown keys: {sorted(unknown)}"
+        )
+    values = {
+        k: v if isinstance(v, str) or not hasattr(v, "__iter__") else tuple(v)
+        for k, v in {**PREPROCESSING_DEFAULTS, **values}.items()
+    }
+    if isinstance(values["input_size"], int):
+        values["input_size"] = (3, values["input_size"], values["input_size"])
+    check_preprocessing(**{k: values[k] for k in PREPROCESSING_KEYS})
+    return values

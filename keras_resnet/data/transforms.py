@@ -10,12 +10,7 @@ import math
 
 import tensorflow as tf
 
-from keras_resnet.vocabulary import (
-    IMAGENET_MEAN,
-    IMAGENET_STD,
-    PREPROCESSING_KEYS,
-    check_preprocessing,
-)
+from keras_resnet.vocabulary import IMAGENET_MEAN, preprocessing_values
 
 # AlexNet's PCA colour augmentation (Krizhevsky et al. 2012), as used by the paper (section
 # 3.4): eigenvalues and eigenvectors of the RGB covariance of ImageNet pixels in [0, 1].
@@ -153,19 +148,7 @@ def checkpoint_eval(image, preprocessing: dict):
         >>> checkpoint_eval(tf.zeros((300, 400, 3)), p).shape
         TensorShape([224, 224, 3])
     """
-    unknown = set(preprocessing) - set(PREPROCESSING_KEYS)
-    if unknown:
-        raise ValueError(
-            f"The `preprocessing` argument takes the keys {PREPROCESSING_KEYS}. "
-            f"Received unknown keys: {sorted(unknown)}"
-        )
-    values = {"mean": IMAGENET_MEAN_RGB, "std": IMAGENET_STD, "crop_pct": 0.875,
-              "interpolation": "bilinear", "input_size": 224, **preprocessing}  # fmt: skip
-    values = {k: v if isinstance(v, str) or not hasattr(v, "__iter__") else tuple(v)
-              for k, v in values.items()}  # lists, arrays: tuples  # fmt: skip
-    if isinstance(values["input_size"], int):
-        values["input_size"] = (3, values["input_size"], values["input_size"])
-    check_preprocessing(**values)
+    values = preprocessing_values(preprocessing)
     size = values["input_size"][-1]
     resized = resize_shorter_side(
         image, math.floor(size / values["crop_pct"]), method=values["interpolation"],

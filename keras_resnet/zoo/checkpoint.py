@@ -24,15 +24,12 @@ from keras_resnet.vocabulary import (
     check_choice,
     check_positive,
     check_preprocessing,
+    preprocessing_values,
 )
 
 #: How a checkpoint's file is laid out, which picks its converter: torchvision/timm tensor
 #: names, keras_resnet's own layer/variable names, or a legacy keras.applications ``.h5``.
 FORMATS = ("timm", "keras_resnet", "keras_applications")
-
-
-def _tuple(value):
-    return tuple(value) if isinstance(value, list | tuple) else value
 
 
 @dataclasses.dataclass(frozen=True)
@@ -68,17 +65,7 @@ class Preprocessing:
     def from_dict(cls, values: Mapping | None) -> Preprocessing:
         """From timm-style keys (``mean``, ``std``, ``crop_pct``, ``interpolation``,
         ``input_size``) and ``dataset``; missing keys take torchvision's defaults."""
-        values = dict(values or {})
-        unknown = set(values) - {*PREPROCESSING_KEYS, "dataset"}
-        if unknown:
-            raise ValueError(
-                f"The `preprocessing` argument takes the keys {PREPROCESSING_KEYS} (and "
-                f"'dataset'). Received unknown keys: {sorted(unknown)}"
-            )
-        size = values.get("input_size")
-        if isinstance(size, int):
-            values["input_size"] = (3, size, size)
-        return cls(**{k: _tuple(v) for k, v in values.items()})
+        return cls(**preprocessing_values(values, extra_keys=("dataset",)))
 
     def to_dict(self) -> dict:
         """The fields as JSON-ready values (tuples as lists); ``dataset`` only when set."""
