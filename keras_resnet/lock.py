@@ -73,10 +73,10 @@ def directory_lock(directory: str, *, purpose: str = "a run") -> Iterator[str]:
     """
     try:
         os.makedirs(directory, exist_ok=True)
-    except OSError as error:  # a file by that name, a file above it, no permission
+    except (OSError, TypeError) as error:  # a file there or above it, no permission, None
         raise ValueError(
             "The `output_dir` argument should be a directory that exists or can be created. "
-            f"Received: output_dir={directory!r} ({error.strerror})"
+            f"Received: output_dir={directory!r} ({getattr(error, 'strerror', None) or error})"
         ) from error
     path = os.path.join(directory, LOCK_FILE)
     for _ in range(3):  # another process may take over a stale lock at the same moment

@@ -7,13 +7,18 @@ Keras-only (no TensorFlow-specific code), so ``import keras_resnet`` registers
 
 from __future__ import annotations
 
+import numbers
+
 import keras
 from keras import ops
 
+from keras_resnet.vocabulary import check_number
+
 
 def check_pieces(values, boundaries, names: tuple[str, str] = ("values", "boundaries")) -> None:
-    """Refuse a piecewise-constant schedule unless it has one more value than boundaries and
-    its boundaries increase; the error names the caller's two ``names``.
+    """Refuse a piecewise-constant schedule unless its values are learning rates above 0, its
+    boundaries integers that increase, one fewer than values; errors name the caller's
+    ``names``.
 
     Example:
         >>> check_pieces([0.1, 0.01], [20, 10])
@@ -23,6 +28,16 @@ def check_pieces(values, boundaries, names: tuple[str, str] = ("values", "bounda
 iterations should increase. Received: values=(0.1, 0.01), boundaries=(20, 10)
     """
     values, boundaries = tuple(values), tuple(boundaries)
+    if not all(isinstance(v, numbers.Real) and not isinstance(v, bool) and v > 0 for v in values):
+        raise ValueError(
+            f"The `{names[0]}` argument should hold learning rates above 0. "
+            f"Received: {names[0]}={values}"
+        )
+    if not all(isinstance(b, numbers.Integral) and not isinstance(b, bool) for b in boundaries):
+        raise ValueError(
+            f"The `{names[1]}` argument should hold iterations (integers). "
+            f"Received: {names[1]}={boundaries}"
+        )
     if len(values) != len(boundaries) + 1 or list(boundaries) != sorted(boundaries):
         raise ValueError(
             f"The `{names[0]}` argument should have one more entry than `{names[1]}`, whose "
@@ -54,11 +69,11 @@ class PaperSchedule(keras.optimizers.schedules.LearningRateSchedule):
         scale: float = 1.0,
     ):
         check_pieces(values, boundaries)
-        if int(warmup_steps) < 0:
-            raise ValueError(
-                "The `warmup_steps` argument should be 0 or more iterations. "
-                f"Received: warmup_steps={warmup_steps!r}"
-            )
+        check_number("warmup_lr", warmup_lr, "a learning rate above 0", lambda v: v > 0,
+                     allow_none=True)  # fmt: skip
+        check_number("scale", scale, "a number above 0", lambda v: v > 0)
+        check_number("warmup_steps", warmup_steps, "0 or more iterations",
+                     lambda v: v >= 0 and v % 1 == 0)  # fmt: skip
         self.values = [float(v) for v in values]
         self.boundaries = [int(b) for b in boundaries]
         self.warmup_lr = warmup_lr
@@ -102,11 +117,7 @@ class WarmupUntilError(keras.callbacks.Callback):
 
     def __init__(self, schedule: PaperSchedule, threshold: float = 0.8, metric: str = "accuracy"):
         super().__init__()
-        if not 0 < threshold <= 1:
-            raise ValueError(
-                "The `threshold` argument should be a training error in (0, 1]. "
-                f"Received: threshold={threshold!r}"
-            )
+        check_number("threshold", threshold, "a training error in (0, 1]", lambda v: 0 < v <= 1)
         self.schedule, self.threshold, self.metric = schedule, threshold, metric
         self.ended_at: int | None = None
 

@@ -1,10 +1,10 @@
 """The words every layer shares, defined once (a leaf module: it imports nothing of ours).
 
 Variants and shortcut options of the paper, the batch-norm epsilon, the preprocessing keys a
-checkpoint may state (timm's ``pretrained_cfg`` names), ImageNet's channel statistics, and
-``check_choice`` and ``check_positive``, the one "should be one of" and "should be a positive
-integer" errors, and ``preprocessing_values`` / ``check_preprocessing`` for the values of
-those keys.
+checkpoint may state (timm's ``pretrained_cfg`` names), ImageNet's channel statistics, dtype
+policies; the one "should be one of", "should be a positive integer", range and seed errors
+(``check_choice``, ``check_positive``, ``check_number``, ``check_seed``), and
+``preprocessing_values`` / ``check_preprocessing`` for the values of those keys.
 """
 
 from __future__ import annotations
@@ -28,6 +28,8 @@ IMAGENET_STD = (0.229, 0.224, 0.225)
 #: torchvision's evaluation preprocessing: what a checkpoint that states none of it gets.
 PREPROCESSING_DEFAULTS = {"mean": IMAGENET_MEAN, "std": IMAGENET_STD, "crop_pct": 0.875,
                           "interpolation": "bilinear", "input_size": (3, 224, 224)}  # fmt: skip
+#: Keras dtype policies a recipe may train under (None: the recipe's, float32 as shipped).
+DTYPE_POLICIES = (None, "float32", "mixed_float16", "mixed_bfloat16")
 #: Weight files that are Python pickles (torch.save): never read, they can run arbitrary code.
 PICKLE_SUFFIXES = (".bin", ".pth", ".pt", ".pkl", ".ckpt")
 
@@ -69,6 +71,39 @@ def check_positive(name: str, value, *, allow_none: bool = True) -> None:
         )
 
 
+def check_number(name: str, value, allowed: str, within, *, allow_none: bool = False) -> None:
+    """Refuse anything but a real number (not a bool) for which ``within(value)`` holds, or
+    None where allowed; ``allowed`` words the range for the error.
+
+    Example:
+        >>> check_number("momentum", 1.5, "a number in [0, 1]", lambda v: 0 <= v <= 1)
+        Traceback (most recent call last):
+        ...
+        ValueError: The `momentum` argument should be a number in [0, 1]. Received: momentum=1.5
+    """
+    if value is None and allow_none:
+        return
+    if not _reals((value,)) or not within(value):
+        _refuse(name, value, allowed)
+
+
+def check_seed(seed) -> None:
+    """Refuse a seed that ``keras.utils.set_random_seed`` cannot take (None: unseeded), before
+    anything is written.
+
+    Example:
+        >>> check_seed(-1)
+        Traceback (most recent call last):
+        ...
+        ValueError: The `seed` argument should be None or an integer in [0, 2**32). \
+Received: seed=-1
+    """
+    if seed is not None and (
+        isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**32
+    ):
+        _refuse("seed", seed, "None or an integer in [0, 2**32)")
+
+
 def _refuse(key: str, value, allowed: str) -> None:
     raise ValueError(f"The `{key}` argument should be {allowed}. Received: {key}={value!r}")
 
@@ -95,8 +130,7 @@ def check_preprocessing(mean, std, crop_pct, interpolation, input_size) -> None:
         _refuse("mean", mean, "a tuple of 1 or 3 numbers (per channel, on [0, 1])")
     if not _reals(std) or len(std) not in (1, 3) or min(std) <= 0:
         _refuse("std", std, "a tuple of 1 or 3 numbers above 0")
-    if not _reals((crop_pct,)) or not 0 < crop_pct <= 1:
-        _refuse("crop_pct", crop_pct, "a number in (0, 1]")
+    check_number("crop_pct", crop_pct, "a number in (0, 1]", lambda v: 0 < v <= 1)
     size = input_size
     if not (_reals(size) and len(size) == 3 and all(isinstance(v, int) and v > 0 for v in size)):
         _refuse("input_size", size, "(channels, height, width): three positive integers")

@@ -207,6 +207,26 @@ def test_schedules_recipes_and_inputs_are_checked_where_they_are_made():
     _raises(["`lr_values`", "`lr_boundaries`"],
             recipes.Recipe, "x", "resnet20", "cifar10", lr_values=(0.1,))  # fmt: skip
     _raises(["`steps`", "steps=0"], recipes.Recipe, "x", "resnet20", "cifar10", steps=0)
+    # Values that would train silently wrong (a negative LR, 0 read as the default) or fail
+    # in Keras' words after the run folder is made.
+    for field, value, message in [
+        ("lr_values", (-0.1,), r"learning rates above 0. Received: lr_values=\(-0.1,\)"),
+        ("lr_boundaries", ("x",), r"`lr_boundaries`.*iterations"),
+        ("momentum", 1.5, "momentum=1.5"),
+        ("weight_decay", -1e-4, "weight_decay=-0.0001"),
+        ("label_smoothing", 2.0, r"\[0, 1\). Received: label_smoothing=2.0"),
+        ("warmup_lr", -0.01, "warmup_lr=-0.01"),
+        ("warmup_until_error", 3, "warmup_until_error=3"),
+        ("steps_per_epoch", 0, "steps_per_epoch=0"),
+        ("plateau", "yes", "plateau='yes'"),
+        ("mixed_precision", "float64", "mixed_precision='float64'"),
+    ]:
+        options = {"lr_values": (0.1,), "lr_boundaries": (), field: value}
+        if field == "lr_boundaries":
+            options["lr_values"] = (0.1, 0.01)
+        _raises([f"`{field}`", message], recipes.Recipe, "x", "resnet20", "cifar10", **options)
+    _raises(["`scale`", "scale=-1"], recipes.PaperSchedule, (0.1,), (), scale=-1)
+    _raises(["`warmup_steps`", "warmup_steps='x'"], recipes.PaperSchedule, (0.1,), (), 0.01, "x")
     _raises(
         ["`x`", "RGB", r"\(1, 4, 4, 2\)"], keras_resnet.preprocess_input, np.zeros((1, 4, 4, 2))
     )

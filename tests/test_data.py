@@ -178,6 +178,8 @@ def test_multiscale_averages_the_fully_convolutional_model_over_scales():
         by_hand.append((resized**2).mean())
     np.testing.assert_allclose(got, [[np.mean(by_hand)]], rtol=1e-5)
     assert data.fully_convolutional(model).input_shape == (None, None, None, 1)
+    with pytest.raises(ValueError, match=r"`scales`.*positive integer.*Received: scales=\[0\]"):
+        data.multiscale_predict(model, image, scales=[0])
 
 
 def test_imagenet_transforms_shapes_and_pca_noise():

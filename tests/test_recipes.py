@@ -142,6 +142,8 @@ def test_every_bad_argument_is_refused_before_anything_is_written(tmp_path, fash
         ({"validation_steps": 0}, r"`validation_steps`.*Received: validation_steps=0"),
         ({"mixed_precision": "float64"}, r"`mixed_precision`.*float64"),
         ({"steps": 0}, r"`steps`.*Received: steps=0"),
+        ({"seed": -1}, r"`seed`.*Received: seed=-1"),
+        ({"seed": True}, r"`seed`.*Received: seed=True"),
     ]:
         with pytest.raises(ValueError, match=message):
             recipes.train("fashion_mnist_resnet20", output_dir=str(out), data_dir=fashion_dir,
@@ -153,6 +155,8 @@ def test_every_bad_argument_is_refused_before_anything_is_written(tmp_path, fash
         recipes.train("fashion_mnist_resnet20", output_dir=str(out), data_dir=fashion_dir,
                       weights=str(tmp_path / "bad.weights.h5"))  # fmt: skip
     assert os.listdir(out) == []
+    with pytest.raises(ValueError, match=r"`output_dir`.*Received: output_dir=None"):
+        recipes.train("fashion_mnist_resnet20", output_dir=None, data_dir=fashion_dir)
 
 
 def test_evaluate_a_saved_model_with_each_crop_mode(tmp_path, fashion_dir):

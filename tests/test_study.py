@@ -91,6 +91,7 @@ def test_bad_arguments_are_refused_before_anything_is_written(tmp_path, fashion_
         ({"dataset": "mnist"}, r"`dataset`.*fashion_mnist.*Received: dataset='mnist'"),
         ({"steps": 3, "steps_per_epoch": 2}, r"`steps` \(3\).*`steps_per_epoch` \(2\)"),
         ({"mixed_precision": "float64"}, r"`mixed_precision`.*float64"),
+        ({"seed": "a"}, r"`seed`.*Received: seed='a'"),
     ]
     for arguments, message in bad:
         with pytest.raises(ValueError, match=message):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from numbers import Integral
+
 import keras
 import numpy as np
 import tensorflow as tf
@@ -81,16 +83,18 @@ def multiscale_predict(model: keras.Model, images, scales=PAPER_SCALES, *, mean=
     images = tf.convert_to_tensor(images, tf.float32)
     if images.shape.rank == 3:
         images = images[None]
-    if not scales:
+    sizes = tuple(scales)
+    if not sizes or not all(isinstance(s, Integral) and s > 0 and s is not True for s in sizes):
         raise ValueError(
-            f"The `scales` argument should list at least one size. Received: {scales!r}"
+            "The `scales` argument should list at least one size (a positive integer: the "
+            f"shorter side). Received: scales={scales!r}"
         )
     net = fully_convolutional(model)
     total = None
-    for scale in scales:
+    for scale in sizes:
         resized = tf.map_fn(lambda im, s=scale: resize_shorter_side(im, s), images)
         if mean is not None:
             resized = resized - tf.cast(mean, tf.float32)
         scores = np.asarray(net.predict_on_batch(resized), np.float64)
         total = scores if total is None else total + scores
-    return total / len(scales)
+    return total / len(sizes)

@@ -7,7 +7,7 @@ import json
 
 from keras_resnet.models import get_spec
 from keras_resnet.schedules import check_pieces
-from keras_resnet.vocabulary import check_positive
+from keras_resnet.vocabulary import DTYPE_POLICIES, check_choice, check_number, check_positive
 
 
 @dataclasses.dataclass(frozen=True)
@@ -65,6 +65,18 @@ class Recipe:
         check_pieces(self.lr_values, self.lr_boundaries, ("lr_values", "lr_boundaries"))
         check_positive("batch_size", self.batch_size, allow_none=False)
         check_positive("steps", self.steps, allow_none=False)
+        check_positive("steps_per_epoch", self.steps_per_epoch)
+        check_choice("mixed_precision", self.mixed_precision, DTYPE_POLICIES)
+        check_choice("plateau", self.plateau, (False, True))
+        for name, allowed, within, allow_none in (
+            ("momentum", "a number in [0, 1]", lambda v: 0 <= v <= 1, False),
+            ("weight_decay", "a number of 0 or more", lambda v: v >= 0, False),
+            ("label_smoothing", "a number in [0, 1)", lambda v: 0 <= v < 1, False),
+            ("warmup_lr", "None or a learning rate above 0", lambda v: v > 0, True),
+            ("warmup_steps", "0 or more iterations", lambda v: v >= 0 and v % 1 == 0, False),
+            ("warmup_until_error", "None or an error in (0, 1]", lambda v: 0 < v <= 1, True),
+        ):
+            check_number(name, getattr(self, name), allowed, within, allow_none=allow_none)
         try:  # here, not after train() has written this recipe into its output_dir
             get_spec(self.model)
         except ValueError as error:

@@ -26,7 +26,7 @@ from keras_resnet.recipes.callbacks import read_history
 from keras_resnet.recipes.plot import plot_depth_study
 from keras_resnet.recipes.registry import FAMILIES, family_recipe
 from keras_resnet.recipes.train import check_policy, train
-from keras_resnet.vocabulary import check_positive
+from keras_resnet.vocabulary import check_positive, check_seed
 
 SETTINGS_FILE = "study.json"
 RESULT_COLUMNS = (
@@ -427,6 +427,7 @@ def study(
     for name, value in quick.items():
         check_positive(name, value)
     check_positive("epochs", epochs, allow_none=steps is not None)
+    check_seed(seed)
     if steps and steps_per_epoch and steps % steps_per_epoch:
         raise ValueError(
             f"Training runs whole epochs: `steps` ({steps}) should be a multiple of "

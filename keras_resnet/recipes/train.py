@@ -27,10 +27,8 @@ from keras_resnet.recipes.distribute import is_chief, resolve_strategy
 from keras_resnet.recipes.plot import plot_error_curves
 from keras_resnet.recipes.recipe import Recipe
 from keras_resnet.schedules import PaperSchedule, WarmupUntilError
-from keras_resnet.vocabulary import check_choice, check_positive
+from keras_resnet.vocabulary import DTYPE_POLICIES, check_choice, check_positive, check_seed
 from keras_resnet.zoo.checkpoint import Checkpoint, Preprocessing
-
-POLICIES = (None, "float32", "mixed_float16", "mixed_bfloat16")
 
 
 @dataclasses.dataclass
@@ -116,8 +114,8 @@ def _remove_outputs(output_dir: str) -> None:
 
 
 def check_policy(mixed_precision) -> None:
-    """Refuse a dtype policy that is not one of ``POLICIES``."""
-    check_choice("mixed_precision", mixed_precision, POLICIES)
+    """Refuse a dtype policy that is not one of ``DTYPE_POLICIES``."""
+    check_choice("mixed_precision", mixed_precision, DTYPE_POLICIES)
 
 
 def _steps_plan(recipe: Recipe, steps, epochs, steps_per_epoch, train_examples, batch_size):
@@ -314,6 +312,7 @@ def train(
     # Every argument is checked before anything is written.
     check_positive("batch_size", batch_size)
     check_positive("validation_steps", validation_steps)
+    check_seed(seed)
     check_policy(mixed_precision)
     if deterministic:
         seed = 0 if seed is None else seed
