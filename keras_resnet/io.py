@@ -24,6 +24,32 @@ def _process_umask() -> int:
 _FILE_MODE = 0o666 & ~_process_umask()
 
 
+def check_writable(path: str, argument: str = "path", *, folder_ok: bool = False) -> None:
+    """Refuse, before any work and without creating anything, a ``path`` that cannot be
+    written: a folder there (unless ``folder_ok``), or a file where a folder above it should be.
+
+    Example:
+        >>> import tempfile
+        >>> check_writable(tempfile.gettempdir(), "json")  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        ValueError: The `json` argument should name a file, not a folder. Received: json='...'
+    """
+    if os.path.isdir(path) and not folder_ok:
+        raise ValueError(
+            f"The `{argument}` argument should name a file, not a folder. "
+            f"Received: {argument}={path!r}"
+        )
+    above = os.path.dirname(os.path.abspath(path))
+    while not os.path.exists(above):
+        above = os.path.dirname(above)
+    if not os.path.isdir(above):
+        raise ValueError(
+            f"The `{argument}` argument should be in a folder that exists or can be created. "
+            f"Received: {argument}={path!r} ({above!r} is a file)"
+        )
+
+
 def atomic_write(path: str, write: Callable[[str], object]) -> str:
     """Call ``write(tmp_path)``, then rename the temporary file over ``path``.
 

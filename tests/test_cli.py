@@ -100,6 +100,15 @@ def test_evaluate_prints_accuracy_and_writes_json(trained, fashion_dir, tmp_path
     with pytest.raises(SystemExit):
         cli.main(["evaluate", str(tmp_path / "model.h5"), "--dataset", "fashion_mnist"])
     assert "or a saved `.keras` file. Received: " in capsys.readouterr().err
+    # A --json path that cannot be written is refused before the evaluation, not after it.
+    (tmp_path / "a_file").write_text("")
+    unwritable = ((tmp_path, "not a folder"), (tmp_path / "a_file" / "r.json", "is a file"))
+    for where, message in unwritable:
+        with pytest.raises(SystemExit):
+            cli.main(["evaluate", str(out / "best.keras"), "--dataset", "fashion_mnist",
+                      "--json", str(where)])  # fmt: skip
+        captured = capsys.readouterr()
+        assert "`--json`" in captured.err and message in captured.err and not captured.out
     assert cli.main(["evaluate", str(out / "best.keras"), "--dataset", "fashion_mnist",
                      "--data-dir", fashion_dir, "--limit", "300", "--batch-size", "128",
                      "--json"]) == 0  # fmt: skip

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 
 from keras_resnet.cli import weights as cli_weights
 from keras_resnet.cli.output import add_json_option, emit_json
+from keras_resnet.io import check_writable
 from keras_resnet.version import __version__
 
 
@@ -439,6 +440,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 0
     try:
+        if getattr(args, "json", None) not in (None, "-"):
+            check_writable(args.json, "--json")  # before an evaluation that may take an hour
         return handlers[args.command](args)
     except (ValueError, OSError, ImportError) as error:  # ImportError: an optional runtime
         parser.exit(2, f"keras-resnet {args.command}: error: {error}\n")

@@ -17,7 +17,7 @@ import numpy as np
 
 from keras_resnet.deploy import runtimes
 from keras_resnet.deploy.fold import fold_batchnorm
-from keras_resnet.io import sha256_file, write_json_atomic
+from keras_resnet.io import check_writable, sha256_file, write_json_atomic
 from keras_resnet.vocabulary import check_choice, check_positive
 
 #: What ``quantize`` each format takes (None: the float32 network as trained).
@@ -132,14 +132,7 @@ def _check_path(format: str, path: str, overwrite: bool) -> str:
     taken = os.path.isfile(path) or (os.path.isdir(path) and os.listdir(path))
     if taken and not overwrite:
         raise FileExistsError(f"{path!r} exists; pass overwrite=True to replace it.")
-    above = os.path.dirname(os.path.abspath(path))
-    while not os.path.exists(above):  # checked, not created: nothing is written before export
-        above = os.path.dirname(above)
-    if not os.path.isdir(above):
-        raise ValueError(
-            "The `path` argument should be in a folder that exists or can be created. "
-            f"Received: path={path!r} ({above!r} is a file)"
-        )
+    check_writable(path, folder_ok=True)  # a SavedModel is a folder
     return path
 
 
