@@ -82,6 +82,8 @@ def test_registry_names_and_errors():
         ValueError, match=r"`recipe`.*cifar10_resnet20.*Received: recipe='cifar10_resnet21'"
     ):
         recipes.get("cifar10_resnet21")
+    with pytest.raises(TypeError, match=r"`recipe`.*Recipe. Received: recipe='x'"):
+        recipes.register("x")
     with pytest.raises(ValueError, match="lr_values"):
         recipes.Recipe("bad", "resnet20", "cifar10", lr_values=(0.1,), lr_boundaries=(5,))
 

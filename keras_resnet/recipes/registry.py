@@ -19,6 +19,8 @@ def register(recipe: Recipe) -> Recipe:
         >>> register(Recipe("my_fashion_run", "resnet20", "fashion_mnist", steps=100)).name
         'my_fashion_run'
     """
+    if not isinstance(recipe, Recipe):
+        raise TypeError(f"The `recipe` argument should be a Recipe. Received: recipe={recipe!r}")
     if recipe.name in _RECIPES:
         raise ValueError(f"A recipe named {recipe.name!r} is already registered")
     _RECIPES[recipe.name] = recipe
