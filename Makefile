@@ -34,7 +34,7 @@ fashion-mnist:
 	  || echo "apt-get failed: tensorflow-datasets will download Fashion-MNIST instead"; \
 	fi
 
-# The main job: a short training of ResNet-20 on Fashion-MNIST (about 8 minutes on 2 cores).
+# The main job: a short training of ResNet-20 on Fashion-MNIST (2-12 minutes on 2 cores: README).
 demo: $(VENV)/.installed-run fashion-mnist
 	$(BIN)/keras-resnet train --recipe fashion_mnist_resnet20 --steps 300 --steps-per-epoch 100 \
 	  --compress-schedule --seed 0 --output $(DEMO_DIR)

@@ -5,8 +5,8 @@ Both train on the same Fashion-MNIST pipeline at batch 128 with SGD; the recipe 
 schedule, weight decay, checkpoints, CSV/TensorBoard logging and backup. Runs alternate
 (hand-written, recipe, hand-written, recipe); the first batch of each run (tracing) is left
 out. Prints images/s and the ratio. Goal: at least 0.95x. It also prints what
-``--deterministic`` costs: the recipe with TensorFlow's op determinism, which stays on for the
-rest of a process, so those runs happen in a child process of the same script.
+``--deterministic`` costs: the recipe with TensorFlow's op determinism and one op at a time,
+which stay on for the rest of a process, so those runs happen in a child process.
 
     python bench/train.py [--data-dir DIR] [--steps 30] [--rounds 2]
 """
@@ -87,13 +87,17 @@ def main() -> None:
     if args.deterministic_child:
         print(recipe_rate(args.data_dir, args.steps, deterministic=True))
         return
+    # As `keras-resnet train --deterministic` runs: one op at a time from TensorFlow's start.
+    one_op_at_a_time = {**os.environ, "TF_NUM_INTEROP_THREADS": "1"}
     child = [sys.executable, __file__, "--deterministic-child", "--steps", str(args.steps)]
     child += ["--data-dir", args.data_dir] if args.data_dir else []
     baseline, recipe, deterministic = [], [], []
     for _ in range(args.rounds):
         baseline.append(baseline_rate(args.data_dir, args.steps))
         recipe.append(recipe_rate(args.data_dir, args.steps))
-        output = subprocess.run(child, check=True, capture_output=True, text=True).stdout
+        output = subprocess.run(
+            child, check=True, capture_output=True, text=True, env=one_op_at_a_time
+        ).stdout
         deterministic.append(float(output.split()[-1]))
     b, r = statistics.median(baseline), statistics.median(recipe)
     d = statistics.median(deterministic)

@@ -33,3 +33,25 @@ __all__ = [
     "register_weights",
     "weights_info",
 ]
+
+
+#: Subpackages and modules reachable as attributes (``keras_resnet.recipes.train`` after
+#: ``import keras_resnet`` alone), imported on first use: TensorFlow-heavy ones stay unloaded.
+_SUBMODULES = frozenset(
+    {"cli", "data", "deploy", "errors", "imagenet_utils", "io", "lock", "models", "recipes",
+     "schedules", "vocabulary", "zoo"}
+)  # fmt: skip
+
+
+def __getattr__(name: str):
+    """PEP 562: import a subpackage when it is first used as an attribute.
+
+    Example:
+        >>> keras_resnet.recipes.get("cifar10_resnet20").steps
+        64000
+    """
+    if name in _SUBMODULES:
+        import importlib
+
+        return importlib.import_module(f"keras_resnet.{name}")
+    raise AttributeError(f"module 'keras_resnet' has no attribute {name!r}")

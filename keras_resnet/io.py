@@ -117,6 +117,27 @@ def write_json_atomic(path: str, payload) -> str:
     return write_text_atomic(path, json.dumps(payload, indent=2) + "\n")
 
 
+def read_json(path: str):
+    """The JSON value in ``path``; a file that is not JSON is refused by name (ValueError).
+
+    Example:
+        >>> import os, tempfile
+        >>> path = os.path.join(tempfile.mkdtemp(), "m.json")
+        >>> _ = open(path, "w").write("{'a': 1")
+        >>> read_json(path)  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        ValueError: The file '...m.json' is not valid JSON (...); restore or remove it.
+    """
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return json.load(handle)
+    except (ValueError, UnicodeDecodeError) as error:
+        raise ValueError(
+            f"The file {path!r} is not valid JSON ({str(error)[:80]}); restore or remove it."
+        ) from None
+
+
 def sha256_file(path: str) -> str:
     """The hex sha256 of a file, read in 1 MiB chunks.
 

@@ -1,5 +1,6 @@
 """Helpers shared by the tests (tests import this module, never conftest or each other)."""
 
+import json
 import signal
 import subprocess
 import sys
@@ -30,15 +31,27 @@ def trainable_params(model: keras.Model) -> int:
     return sum(int(np.prod(w.shape)) for w in model.trainable_weights)
 
 
-def kill_after_epochs(command: list[str], history_path, epochs: int = 2, timeout: float = 300):
-    """Start ``command``, wait until its history CSV lists ``epochs`` epochs, then kill -9 it."""
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+def backed_up_epochs(run_folder) -> int:
+    """Epochs a run's resume state (backup/training_metadata.json) records; 0 if none yet."""
+    try:
+        return json.loads((run_folder / "backup" / "training_metadata.json").read_text())["epoch"]
+    except (OSError, ValueError, KeyError):
+        return 0
+
+
+def wait_until(process, ready, timeout: float = 300) -> None:
+    """Poll ``ready()`` until it holds; fails if ``process`` ended first or time ran out."""
     deadline = time.time() + timeout
-    while time.time() < deadline and process.poll() is None:
-        if history_path.exists() and len(history_path.read_text().splitlines()) > epochs:
-            break
-        time.sleep(0.2)
-    assert process.poll() is None, "the run ended (or hung) before it could be killed"
+    while time.time() < deadline and process.poll() is None and not ready():
+        time.sleep(0.1)
+    assert process.poll() is None, "the run ended (or hung) before it could be stopped"
+
+
+def kill_after_epochs(command: list[str], run_folder, epochs: int = 2, timeout: float = 300):
+    """Start ``command``, wait until its run folder's resume state holds ``epochs`` epochs
+    (its history.csv row comes first), then kill -9 it."""
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_until(process, lambda: backed_up_epochs(run_folder) >= epochs, timeout)
     process.send_signal(signal.SIGKILL)
     process.wait()
 

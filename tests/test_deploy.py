@@ -239,3 +239,27 @@ def test_export_refuses_bad_requests_before_writing(monkeypatch, tmp_path):
     ):
         keras_resnet.export(model, str(tmp_path / "m.onnx"), format="onnx")
     assert sorted(os.listdir(tmp_path)) == ["full", "taken.tflite"]
+
+
+def test_int8_is_checked_on_images_it_was_not_calibrated_on(trained20, fashion_dir, tmp_path):
+    import tensorflow as tf
+
+    from keras_resnet.deploy import ExportToleranceError
+
+    model, images, _ = trained20
+    broken = images[:8].copy()
+    broken[0, 0, 0, 0] = np.inf
+    with pytest.raises(ValueError, match=r"`calibration` images hold 1 values that are Inf"):
+        keras_resnet.export(model, tmp_path / "inf.tflite", format="litert", quantize="int8",
+                            calibration=tf.data.Dataset.from_tensor_slices(broken))  # fmt: skip
+    # All-zero calibration images: checked on the model's own test images, not on themselves.
+    zeros = tf.data.Dataset.from_tensor_slices(np.zeros_like(images[:64])).batch(32)
+    with pytest.raises(ExportToleranceError, match=r"top-1 agreement"):
+        keras_resnet.export(model, tmp_path / "zero.tflite", format="litert", quantize="int8",
+                            calibration=zeros, samples=64, data_dir=fashion_dir)  # fmt: skip
+    assert not (tmp_path / "zero.tflite").exists()
+    result = keras_resnet.export(model, tmp_path / "q.tflite", format="litert", quantize="int8",
+                                 calibration="fashion_mnist", samples=64,
+                                 data_dir=fashion_dir)  # fmt: skip
+    assert result.checked_on == "fashion_mnist:test (not used for calibration)"
+    assert json.loads(pathlib.Path(result.record).read_text())["checked_on"] == result.checked_on

@@ -31,6 +31,7 @@ def test_the_wheel_builds_without_network_and_ships_types_data_and_the_script(tm
         assert f"keras_resnet/{name}" in names, name
     assert not any(n.startswith(("tests/", "examples/")) for n in names)
     assert "Name: keras-resnet-zoo" in metadata
+    assert "Classifier: License ::" not in metadata  # deprecated beside `license` (setuptools)
     assert "Classifier: Programming Language :: Python :: 3.11" in metadata
     assert "Classifier: Typing :: Typed" in metadata and "Project-URL: Paper," in metadata
     assert b"keras-resnet = keras_resnet.cli:main" in entry_points

@@ -4,6 +4,7 @@ import concurrent.futures
 import csv
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -11,7 +12,7 @@ import sys
 import keras
 import numpy as np
 import pytest
-from helpers import kill_after_epochs, python_output
+from helpers import backed_up_epochs, python_output, wait_until
 
 import keras_resnet
 from keras_resnet import cli, recipes
@@ -281,38 +282,58 @@ def test_a_recipe_model_file_loads_after_import_keras_resnet_alone(tmp_path):
         f"m = keras.saving.load_model({path!r})\n"
         "print(type(m).__name__, type(m.optimizer._learning_rate).__name__,"
         " 'keras_resnet.recipes' in sys.modules)\n"
+        "print(keras_resnet.recipes.load_model.__name__, keras_resnet.data.load.__name__)\n"
     )
     words = python_output(code)
-    assert words[-3:] == ["ResNetModel", "PaperSchedule", "False"]
+    assert words[-5:] == ["ResNetModel", "PaperSchedule", "False", "load_model", "load"]
 
 
 @pytest.mark.slow
-def test_deterministic_runs_and_a_killed_then_resumed_run_are_bit_identical(tmp_path, fashion_dir):
+def test_deterministic_runs_side_by_side_killed_or_interrupted_are_bit_identical(
+    tmp_path, fashion_dir
+):
     def command(name):
         return [sys.executable, "-m", "keras_resnet.cli", "train", "--recipe",
-                "fashion_mnist_resnet20", "--epochs", "2", "--steps-per-epoch", "2",
+                "fashion_mnist_resnet20", "--epochs", "4", "--steps-per-epoch", "2",
                 "--batch-size", "32", "--validation-steps", "1", "--compress-schedule",
                 "--seed", "0", "--deterministic", "--data-dir", fashion_dir,
                 "--output", str(tmp_path / name)]  # fmt: skip
 
+    # Three runs at once on the CPU (two cores here): one uninterrupted; one stopped with
+    # Ctrl-C after its first epoch; one killed (-9) once its second epoch is backed up, whose
+    # latest backup is then cut in half, so it resumes from the previous copy (epoch 1).
+    # Equal to the bit: same-seed runs repeat under load, and resuming changes nothing.
     log = tmp_path / "first.log"  # a file, not a pipe: nothing reads it until the run ends
     with log.open("w") as errors:  # the child keeps its own copy of the descriptor
         first = subprocess.Popen(command("first"), stdout=subprocess.DEVNULL, stderr=errors)
-    # A second run beside it, killed (-9) once its first epoch is backed up (mid-epoch 2 or
-    # later) and then given the same command: equal to the bit means both that a seeded run
-    # repeats and that resuming changes nothing (a third, uninterrupted run added 30 s).
-    # Running beside each other keeps each TensorFlow's thread counts: the same weights.
-    kill_after_epochs(command("resumed"), tmp_path / "resumed" / "history.csv", epochs=1)
-    assert (tmp_path / "resumed" / "backup").exists()
-    assert not (tmp_path / "resumed" / "metrics.json").exists()
-    subprocess.run(command("resumed"), check=True, capture_output=True, timeout=600)
+    interrupted = subprocess.Popen(command("interrupted"), stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.PIPE, text=True)  # fmt: skip
+    killed = subprocess.Popen(command("killed"), stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)  # fmt: skip
+    wait_until(interrupted, lambda: backed_up_epochs(tmp_path / "interrupted") >= 1)
+    interrupted.send_signal(signal.SIGINT)
+    _, err = interrupted.communicate(timeout=120)
+    assert interrupted.returncode == 130 and "Traceback" not in err, err[-3000:]
+    assert err.strip().splitlines()[-1].startswith("keras-resnet train: interrupted after epoch")
+    assert err.strip().endswith("rerun the same command to resume")
+    wait_until(killed, lambda: backed_up_epochs(tmp_path / "killed") >= 2)
+    killed.send_signal(signal.SIGKILL)
+    killed.wait()
+    latest = tmp_path / "killed" / "backup" / "latest.weights.h5"
+    assert (tmp_path / "killed" / "backup" / "latest.weights.h5.bkp").exists()
+    latest.write_bytes(latest.read_bytes()[: latest.stat().st_size // 2])
+    resumed = subprocess.run(command("killed"), capture_output=True, text=True, timeout=600)
+    assert resumed.returncode == 0 and "resuming from its previous copy" in resumed.stderr
+    subprocess.run(command("interrupted"), check=True, capture_output=True, timeout=600)
     assert first.wait(timeout=600) == 0, log.read_text()[-3000:]
-    with open(tmp_path / "resumed" / "history.csv") as f:
-        rows = list(csv.DictReader(f))
-    assert [row["epoch"] for row in rows] == ["0", "1"]  # each epoch once across the kill
-    assert rows[-1]["iterations"] == "4"
-    first, resumed = (
+    for name in ("interrupted", "killed"):
+        with open(tmp_path / name / "history.csv") as f:
+            rows = list(csv.DictReader(f))
+        assert [row["epoch"] for row in rows] == ["0", "1", "2", "3"], name  # each epoch once
+        assert rows[-1]["iterations"] == "8"
+    weights = [
         keras.saving.load_model(tmp_path / name / "last.keras").get_weights()
-        for name in ("first", "resumed")
-    )
-    assert all(np.array_equal(a, b) for a, b in zip(first, resumed, strict=True))
+        for name in ("first", "interrupted", "killed")
+    ]
+    for other in weights[1:]:
+        assert all(np.array_equal(a, b) for a, b in zip(weights[0], other, strict=True))

@@ -128,7 +128,7 @@ def test_study_killed_during_the_second_net_resumes_and_writes_every_output(tmp_
         "plain", "resnet", "--steps", "6", "--steps-per-epoch", "2", "--validation-steps", "1",
         "--batch-size", "32", "--output", str(out), "--data-dir", fashion_dir,
     ]  # fmt: skip
-    kill_after_epochs(command, out / "resnet8" / "history.csv", epochs=1, timeout=300)
+    kill_after_epochs(command, out / "resnet8", epochs=1, timeout=300)
     first_metrics = out / "plain8" / "metrics.json"
     assert first_metrics.exists() and not (out / "resnet8" / "metrics.json").exists()
     stamp = first_metrics.stat().st_mtime_ns

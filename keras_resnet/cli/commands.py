@@ -17,7 +17,7 @@ import time
 from collections.abc import Sequence
 
 from keras_resnet.cli import weights as cli_weights
-from keras_resnet.cli.output import add_json_option, emit_json
+from keras_resnet.cli.output import add_json_option, emit_json, printable
 from keras_resnet.io import check_writable
 from keras_resnet.version import __version__
 
@@ -103,19 +103,22 @@ def _train(args) -> int:
     from keras_resnet import recipes
 
     output = args.output or os.path.join("runs", args.recipe)
-    result = recipes.train(
-        args.recipe,
-        output_dir=output,
-        epochs=args.epochs,
-        strategy=args.strategy,
-        weights=args.weights,
-        seed=args.seed,
-        compress_schedule=args.compress_schedule,
-        **_run_options(args),
-        overwrite=args.overwrite,
-        deterministic=args.deterministic,
-        verbose=1 if sys.stdout.isatty() else 2,
-    )
+    try:
+        result = recipes.train(
+            args.recipe,
+            output_dir=output,
+            epochs=args.epochs,
+            strategy=args.strategy,
+            weights=args.weights,
+            seed=args.seed,
+            compress_schedule=args.compress_schedule,
+            **_run_options(args),
+            overwrite=args.overwrite,
+            deterministic=args.deterministic,
+            verbose=1 if sys.stdout.isatty() else 2,
+        )
+    except KeyboardInterrupt:
+        return _interrupted("train", f"after epoch {_finished_epochs(output)}")
     m = result.metrics
     if result.history is None:
         print(
@@ -138,20 +141,46 @@ def _train(args) -> int:
     return 0
 
 
+def _finished_epochs(output_dir: str) -> int:
+    """The epochs an interrupted run resumes after (its resume state's count)."""
+    import warnings
+
+    from keras_resnet.recipes.run_folder import resume_state
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            return resume_state(os.path.join(output_dir, "backup"))[0]
+        except ValueError:  # damaged: the next run says so
+            return 0
+
+
+def _interrupted(command: str, where: str) -> int:
+    """Ctrl-C: one line instead of a traceback; 130, the shell's code for SIGINT."""
+    print(
+        f"keras-resnet {command}: interrupted {where}; rerun the same command to resume",
+        file=sys.stderr,
+    )
+    return 130
+
+
 def _study(args) -> int:
     from keras_resnet import recipes
 
-    result = recipes.study(
-        args.families,
-        args.depths,
-        args.dataset,
-        args.epochs,
-        output_dir=args.output,
-        seed=args.seed,
-        **_run_options(args),
-        verbose=1 if sys.stdout.isatty() else 0,
-        log=lambda line: print(line, flush=True),
-    )
+    try:
+        result = recipes.study(
+            args.families,
+            args.depths,
+            args.dataset,
+            args.epochs,
+            output_dir=args.output,
+            seed=args.seed,
+            **_run_options(args),
+            verbose=1 if sys.stdout.isatty() else 0,
+            log=lambda line: print(line, flush=True),
+        )
+    except KeyboardInterrupt:
+        return _interrupted("study", "(finished nets are kept, the current one at its last epoch)")
     for claim in result.summary["claims"]:
         print(f"{claim['id']}: {claim['status']} ({claim['evidence']})")
     for name in ("results.csv", "fig6.png", "table.md", "summary.json"):
@@ -192,11 +221,12 @@ def _predict(args) -> int:
     if emit_json(args.json, rows) and args.json == "-":
         return 0 if readable else 1
     for prediction in predictions:
+        path = printable(prediction.path)
         if prediction.error:
-            print(f"{prediction.path}: error: {prediction.error}", file=sys.stderr)
+            print(f"{path}: error: {prediction.error}", file=sys.stderr)
             continue
-        best = ", ".join(f"{name} {score:.3f}" for _, name, score in prediction.classes)
-        print(f"{prediction.path}: {best}")
+        best = ", ".join(f"{printable(name)} {score:.3f}" for _, name, score in prediction.classes)
+        print(f"{path}: {best}")
     return 0 if readable else 1
 
 
@@ -268,6 +298,20 @@ def _run_options(args: argparse.Namespace) -> dict:
     names = ("steps", "steps_per_epoch", "batch_size", "data_dir", "mixed_precision",
              "validation_steps")  # fmt: skip
     return {name: getattr(args, name) for name in names}
+
+
+def _restart_one_op_at_a_time() -> None:
+    """``--deterministic`` needs TensorFlow to run one op at a time, which is fixed when
+    TensorFlow starts, and ``import keras_resnet`` has started it: the command starts again
+    once, with the thread count in the environment (``recipes.train.enable_determinism``)."""
+    from keras_resnet.recipes.train import INTEROP_THREADS_ENV
+
+    if os.environ.get(INTEROP_THREADS_ENV) == "1":
+        return
+    os.environ[INTEROP_THREADS_ENV] = "1"
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execv(sys.executable, [sys.executable, "-m", "keras_resnet.cli", *sys.argv[1:]])
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -439,9 +483,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 0
+    if getattr(args, "deterministic", False) and argv is None:
+        _restart_one_op_at_a_time()
     try:
         if getattr(args, "json", None) not in (None, "-"):
             check_writable(args.json, "--json")  # before an evaluation that may take an hour
         return handlers[args.command](args)
+    except KeyboardInterrupt:
+        return _interrupted(args.command, "before it finished")
     except (ValueError, OSError, ImportError) as error:  # ImportError: an optional runtime
         parser.exit(2, f"keras-resnet {args.command}: error: {error}\n")

@@ -47,3 +47,14 @@ def emit_json(destination: str | None, payload) -> bool:
     else:
         write_text_atomic(destination, text + "\n")
     return True
+
+
+def printable(text: str) -> str:
+    r"""``text`` with control characters (terminal escape sequences among them) written as
+    Python escapes, so a class name or file name cannot drive the terminal.
+
+    Example:
+        >>> print(printable("boot\x1b[2J"))
+        boot\x1b[2J
+    """
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(text))

@@ -17,6 +17,8 @@ class DatasetDefaults:
             ``"imagenet"`` (section 3.4: scale augmentation, 224 crops, PCA colour noise).
         image_size: Side of the square images the pipeline delivers.
         flip: Whether training flips images horizontally (not for digits).
+        classes: Its number of classes, where known without reading the dataset.
+        channels: Its images' channels, where known without reading the dataset.
 
     Example:
         >>> DatasetDefaults("cifar", 32, flip=False).image_size
@@ -26,15 +28,17 @@ class DatasetDefaults:
     style: str
     image_size: int
     flip: bool = True
+    classes: int | None = None
+    channels: int | None = None
 
 
 KNOWN_DATASETS = {
-    "cifar10": DatasetDefaults(CIFAR_STYLE, 32),
-    "cifar100": DatasetDefaults(CIFAR_STYLE, 32),
+    "cifar10": DatasetDefaults(CIFAR_STYLE, 32, classes=10, channels=3),
+    "cifar100": DatasetDefaults(CIFAR_STYLE, 32, classes=100, channels=3),
     # 28x28 images are zero-padded to 32x32 so the CIFAR nets apply unchanged.
-    "fashion_mnist": DatasetDefaults(CIFAR_STYLE, 32),
-    "mnist": DatasetDefaults(CIFAR_STYLE, 32, flip=False),
-    "imagenet2012": DatasetDefaults(IMAGENET_STYLE, 224),
+    "fashion_mnist": DatasetDefaults(CIFAR_STYLE, 32, classes=10, channels=1),
+    "mnist": DatasetDefaults(CIFAR_STYLE, 32, flip=False, classes=10, channels=1),
+    "imagenet2012": DatasetDefaults(IMAGENET_STYLE, 224, classes=1000, channels=3),
 }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 import warnings
 
 import numpy as np
@@ -27,6 +28,21 @@ def _to_8bit(image: Image.Image) -> Image.Image:
     return image
 
 
+def open_image(path: str) -> Image.Image:
+    """``PIL.Image.open`` for regular files only: a FIFO would block the read forever, and a
+    device or socket is no image (``OSError`` naming what it is).
+
+    Example:
+        >>> open_image("/dev/null")
+        Traceback (most recent call last):
+        ...
+        OSError: not a regular file (a FIFO, device or socket): skipped
+    """
+    if not stat.S_ISREG(os.stat(path).st_mode) and not os.path.isdir(path):
+        raise OSError("not a regular file (a FIFO, device or socket): skipped")
+    return Image.open(path)
+
+
 def decode_image(path: str, channels: int = 3, size: tuple[int, int] | None = None) -> np.ndarray:
     """Read any Pillow-readable image as uint8 (H, W, channels), upright, optionally resized.
 
@@ -41,7 +57,7 @@ def decode_image(path: str, channels: int = 3, size: tuple[int, int] | None = No
         (8, 8, 3)
     """
     check_choice("channels", channels, _MODES)
-    with Image.open(path) as image:
+    with open_image(path) as image:
         image = ImageOps.exif_transpose(image)
         image = _to_8bit(image)
         if image.mode == "P":
@@ -65,6 +81,8 @@ def describe_decode_error(error: Exception) -> str:
         >>> describe_decode_error(OSError("image file is truncated"))
         'not a readable image (image file is truncated)'
     """
+    if str(error).startswith("not a regular file"):
+        return str(error)
     if isinstance(error, Image.DecompressionBombError):
         return f"over Pillow's decompression-bomb limit ({error})"
     return f"not a readable image ({error})"
@@ -82,7 +100,7 @@ def unreadable_reason(path: str) -> str | None:
         True
     """
     try:
-        with Image.open(path) as image:
+        with open_image(path) as image:
             image.load()
         return None
     except DECODE_ERRORS as error:

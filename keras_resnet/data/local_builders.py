@@ -13,7 +13,11 @@ binary CIFAR archives ``cifar-10-binary.tar.gz`` / ``cifar-100-binary.tar.gz``. 
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
+import sys
+from collections.abc import Iterator
 
 import tensorflow_datasets as tfds
 from tensorflow_datasets.image_classification import cifar as tfds_cifar
@@ -187,8 +191,34 @@ def prepare_local(
         >>> builder.info.splits["test"].num_examples  # doctest: +SKIP
         10000
     """
-    builder = LOCAL_BUILDERS[name](data_dir=data_dir)
-    builder.download_and_prepare(
-        download_config=tfds.download.DownloadConfig(manual_dir=source_dir)
-    )
+    print(f"Preparing {name} from {source_dir} (once)...", file=sys.stderr, flush=True)
+    with quiet_tfds():
+        builder = LOCAL_BUILDERS[name](data_dir=data_dir)
+        builder.download_and_prepare(
+            download_config=tfds.download.DownloadConfig(manual_dir=source_dir)
+        )
     return builder
+
+
+@contextlib.contextmanager
+def quiet_tfds() -> Iterator[None]:
+    """Inside the block TFDS prints nothing: its notes on a dataset not yet prepared ("has no
+    dataset_info.json", "Downloading and preparing dataset Unknown size") and its progress
+    bars say nothing to someone preparing local files (errors still raise).
+
+    Example:
+        >>> with quiet_tfds():
+        ...     print("hidden")
+    """
+    from absl import logging as absl_logging
+    from tensorflow_datasets.core.utils import tqdm_utils
+
+    verbosity, bars = absl_logging.get_verbosity(), tqdm_utils._active
+    absl_logging.set_verbosity(absl_logging.ERROR)
+    tqdm_utils.display_progress_bar(False)
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):
+            yield
+    finally:
+        absl_logging.set_verbosity(verbosity)
+        tqdm_utils.display_progress_bar(bars)

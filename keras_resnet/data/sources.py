@@ -11,8 +11,10 @@ from keras_resnet.data.local_builders import (
     LOCAL_BUILDERS,
     SYSTEM_DIRS,
     prepare_local,
+    quiet_tfds,
 )
 from keras_resnet.errors import unknown_name
+from keras_resnet.network import unreachable
 
 #: Environment variable naming a directory with a dataset's raw files, e.g.
 #: KERAS_RESNET_FASHION_MNIST_DIR=/data/fashion-mnist.
@@ -74,8 +76,10 @@ def get_builder(
         'fashion_mnist'
     """
     check_name(name)
-    builder = tfds.builder(name, data_dir=data_dir)
-    if builder.is_prepared():
+    with quiet_tfds():  # "no dataset_info.json" before it is prepared
+        builder = tfds.builder(name, data_dir=data_dir)
+        prepared = builder.is_prepared()
+    if prepared:
         return builder
     if name in LOCAL_BUILDERS:
         for directory in source_dirs(name, data_dir):
@@ -89,6 +93,12 @@ def get_builder(
     if not download:
         raise FileNotFoundError(
             f"Dataset {name!r} is not prepared in {builder.data_dir} and download=False. {advice}"
+        )
+    cut_off = unreachable(builder.info.homepage or "https://storage.googleapis.com")
+    if cut_off:  # one connection attempt, not TFDS' minutes of retries
+        raise FileNotFoundError(
+            f"Dataset {name!r} is not prepared in {builder.data_dir} and cannot be downloaded: "
+            f"{cut_off}; this machine seems to be offline. {advice}"
         )
     try:
         builder.download_and_prepare()

@@ -51,7 +51,8 @@ class ExportToleranceError(ValueError):
 @dataclasses.dataclass
 class ExportResult:
     """What ``export`` wrote and how closely the file reproduces the Keras model on
-    ``samples_checked`` inputs (calibration images, else random ones): the largest absolute
+    ``samples_checked`` inputs (``checked_on`` says which: never the images an int8 file was
+    calibrated on; random ones where there are no images): the largest absolute
     difference of the outputs relative to the largest output, the share of inputs whose
     top-1 class agrees, and with labels both accuracies.
 
@@ -68,6 +69,7 @@ class ExportResult:
     top1_agreement: float
     accuracy: float | None = None
     keras_accuracy: float | None = None
+    checked_on: str = "random inputs"
     weight_dtypes: dict = dataclasses.field(default_factory=dict)
     runtime_options: dict = dataclasses.field(default_factory=dict)
     record: str | None = None
@@ -120,6 +122,50 @@ def _calibration_images(
         return None, None
     known = np.concatenate(labels)[:samples] if len(labels) == len(images) else None
     return np.concatenate(images)[:samples], known
+
+
+def _check_finite(images: np.ndarray | None) -> None:
+    if images is not None and not np.all(np.isfinite(images)):
+        raise ValueError(
+            f"The `calibration` images hold {int(np.sum(~np.isfinite(images)))} values that are "
+            "Inf or NaN (the int8 converters crash or calibrate on them): give finite images."
+        )
+
+
+def _images(model, calibration, samples: int, data_dir: str | None, quantize: str | None):
+    """Calibration images, and the images (with labels, and where they come from) the
+    artifact is checked on: for int8 never the calibration images themselves (all-zero ones
+    would agree 100% with themselves): the test split of the dataset the model carries or
+    the one named, else the second half of what was given."""
+    checkpoint = getattr(model, "checkpoint", None)
+    carried = checkpoint.preprocessing.dataset if checkpoint else None
+    if quantize != "int8":
+        images, labels = _calibration_images(model, calibration, samples, data_dir)
+        _check_finite(images)
+        source = calibration if isinstance(calibration, str) else carried or "given images"
+        return None, images, labels, "random inputs" if images is None else str(source)
+    if isinstance(calibration, str):
+        name, _, split = calibration.partition(":")
+        held_out = f"{name}:{'train' if split == 'test' else 'test'}"
+    else:
+        held_out = f"{carried}:test" if carried else None
+    count = samples if held_out else 2 * samples  # a given dataset is split in two
+    images, labels = _calibration_images(model, calibration, count, data_dir)
+    _check_finite(images)
+    if images is None or held_out:
+        checks, check_labels = (
+            _calibration_images(model, held_out, samples, data_dir) if held_out else (None, None)
+        )
+        return images, checks, check_labels, f"{held_out} (not used for calibration)"
+    half = (len(images) + 1) // 2
+    if len(images) < 2:
+        raise ValueError(
+            "quantize='int8' needs at least 2 `calibration` images: one part calibrates, "
+            f"another checks the result. Received: {len(images)}"
+        )
+    rest = labels[half:] if labels is not None else None
+    where = f"the given images {half + 1}-{len(images)} (the first {half} calibrated)"
+    return images[:half], images[half:], rest, where
 
 
 def _check_path(format: str, path: str, overwrite: bool) -> str:
@@ -266,7 +312,7 @@ def export(
     from keras_resnet.recipes.evaluate import load_model
 
     model = load_model(model)
-    images, labels = _calibration_images(model, calibration, samples, data_dir)
+    images, checks, labels, checked_on = _images(model, calibration, samples, data_dir, quantize)
     if quantize == "int8" and images is None:
         raise ValueError(
             "quantize='int8' needs calibration images: pass `calibration` (a tf.data.Dataset "
@@ -278,7 +324,8 @@ def export(
     temporary = os.path.join(folder, f".tmp.{os.getpid()}.{name}")
     try:
         options = runtimes.write(network, format, temporary, quantize, images)
-        figures = _measure(model, format, temporary, quantize, images, labels)
+        figures = _measure(model, format, temporary, quantize, checks, labels)
+        figures["checked_on"] = checked_on if checks is not None else "random inputs"
         broken = _beyond_tolerance(quantize, figures)
         if broken:
             raise ExportToleranceError(

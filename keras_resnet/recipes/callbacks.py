@@ -95,7 +95,10 @@ class AtomicModelCheckpoint(keras.callbacks.Callback):
             if not better:
                 return
             self.best = float(value)
-        atomic_write(self.filepath, lambda tmp: self.model.save(tmp))
+        try:
+            atomic_write(self.filepath, lambda tmp: self.model.save(tmp))
+        except OSError as error:  # a full disk, a folder in the way: name the file
+            raise OSError(f"Cannot save the model to {self.filepath!r}: {error}") from error
 
 
 def read_history(path: str) -> dict[str, list[float]]:

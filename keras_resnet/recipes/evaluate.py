@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import os
-import zipfile
 
 import keras
 import numpy as np
 import tensorflow as tf
 
 from keras_resnet import data
+from keras_resnet.archive import check_keras_archive
 from keras_resnet.data import transforms
-from keras_resnet.data.catalog import CIFAR_STYLE
+from keras_resnet.data.catalog import CIFAR_STYLE, KNOWN_DATASETS
 from keras_resnet.errors import reading
 from keras_resnet.models import recursion_limit
 from keras_resnet.vocabulary import check_choice, check_positive
@@ -34,8 +34,7 @@ def load_model(model_or_path) -> keras.Model:
             "The `model` argument should be a keras.Model or the path of an existing .keras "
             f"file. Received: model={model_or_path if path is None else path!r}"
         )
-    if not zipfile.is_zipfile(path):
-        raise ValueError(f"The file {path!r} is not a Keras .keras file (not a zip archive).")
+    check_keras_archive(path)
     with recursion_limit(50_000), reading(path, "a Keras .keras model"):
         return keras.saving.load_model(path)  # ResNet-1202 is deeper than Python's default
 
@@ -61,6 +60,21 @@ on cifar10.
             f"The model takes {model.input_shape[-1]}-channel images but {dataset}'s images "
             f"have {channels}: use a model trained on {dataset}."
         )
+
+
+def check_fits_known(model: keras.Model, dataset: str) -> None:
+    """``check_fits`` for a dataset whose classes and channels the catalog knows, before
+    anything is read or downloaded (nothing is checked for other datasets here).
+
+    Example:
+        >>> check_fits_known(keras_resnet.ResNet20(), "fashion_mnist")  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        ValueError: The model takes 3-channel images but fashion_mnist's images have 1: ...
+    """
+    known = KNOWN_DATASETS.get(dataset)
+    if known is not None and known.classes is not None:
+        check_fits(model, dataset, known.classes, known.channels)
 
 
 def _scores(model, views) -> np.ndarray:
@@ -101,6 +115,7 @@ def evaluate(
         check_positive(name, value)
     data.check_name(dataset, argument="dataset")
     model = load_model(model_or_path)
+    check_fits_known(model, dataset)  # before a download that may take an hour
     ds, defaults, size = data.decoded(dataset, split, data_dir=data_dir)
     about = data.info(dataset, data_dir)
     cifar_style = defaults.style == CIFAR_STYLE

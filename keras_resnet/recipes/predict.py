@@ -15,7 +15,7 @@ from keras_resnet.data.catalog import CIFAR_STYLE
 from keras_resnet.data.directory import DECODE_ERRORS, decode_image, describe_decode_error
 from keras_resnet.data.mean import training_pixel_mean
 from keras_resnet.imagenet_utils import class_index
-from keras_resnet.recipes.evaluate import check_fits
+from keras_resnet.recipes.evaluate import check_fits, check_fits_known
 from keras_resnet.vocabulary import check_positive
 
 
@@ -58,7 +58,9 @@ def _preprocessor(model: keras.Model, dataset: str | None, data_dir: str | None,
             return tf.image.rgb_to_grayscale(x) if channels == 1 else x
 
         return rgb_view, names, 3
-    about = data.info(dataset, data_dir)
+    check_fits_known(model, dataset)
+    # Predicting never downloads: the dataset is on disk, or its raw files are.
+    about = data.info(dataset, data_dir, download=False)
     names = names or about["class_names"]
     size = height or about["defaults"].image_size
     cifar_style = about["defaults"].style == CIFAR_STYLE
@@ -66,7 +68,7 @@ def _preprocessor(model: keras.Model, dataset: str | None, data_dir: str | None,
     if not cifar_style:
         view = data.evaluation_view(about["defaults"].style, size=size)
         return lambda image: view(tf.cast(image, tf.float32) / 255.0), names, 3
-    mean = training_pixel_mean(data.get_builder(dataset, data_dir))
+    mean = training_pixel_mean(data.get_builder(dataset, data_dir, download=False))
     view = data.evaluation_view(CIFAR_STYLE, size=size)
 
     def cifar_view(image):  # as data.decoded yields it: native size, mean-subtracted, padded

@@ -10,12 +10,13 @@ import os
 import shutil
 import tempfile
 import time
+import warnings
 
 import keras
 import tensorflow as tf
 
 from keras_resnet import data, models
-from keras_resnet.io import write_json_atomic, write_text_atomic
+from keras_resnet.io import read_json, write_json_atomic, write_text_atomic
 from keras_resnet.lock import directory_lock
 from keras_resnet.recipes import registry
 from keras_resnet.recipes.callbacks import (
@@ -26,6 +27,7 @@ from keras_resnet.recipes.callbacks import (
 from keras_resnet.recipes.distribute import is_chief, resolve_strategy
 from keras_resnet.recipes.plot import plot_error_curves
 from keras_resnet.recipes.recipe import Recipe
+from keras_resnet.recipes.run_folder import RUN_FILES, RUN_FOLDERS, check_not_foreign, check_resume
 from keras_resnet.schedules import PaperSchedule, WarmupUntilError
 from keras_resnet.vocabulary import DTYPE_POLICIES, check_choice, check_positive, check_seed
 from keras_resnet.zoo.checkpoint import Checkpoint, Preprocessing
@@ -72,19 +74,16 @@ def _claim_output_dir(output_dir: str, recipe: Recipe, *, write: bool = True) ->
     record ``recipe`` there."""
     path = os.path.join(output_dir, "recipe.json")
     if os.path.isfile(path):
-        with open(path) as f:
-            previous = json.load(f)
+        previous = read_json(path)
         if previous != json.loads(recipe.to_json()):
+            name = previous.get("name") if isinstance(previous, dict) else None
             raise ValueError(
-                f"The `output_dir` {output_dir!r} holds a run of recipe {previous.get('name')!r} "
+                f"The `output_dir` {output_dir!r} holds a run of recipe {name!r} "
                 f"with other settings than {recipe.name!r}; choose another output_dir or delete it."
             )
         return
     if write:
         write_text_atomic(path, recipe.to_json())
-
-
-_OUTPUTS = ("recipe.json", "history.csv", "last.keras", "best.keras", "error.png", "metrics.json")
 
 
 def _finished_run(output_dir: str, recipe: Recipe) -> TrainResult | None:
@@ -93,11 +92,9 @@ def _finished_run(output_dir: str, recipe: Recipe) -> TrainResult | None:
     recipe_path = os.path.join(output_dir, "recipe.json")
     if not (os.path.isfile(metrics_path) and os.path.isfile(recipe_path)):
         return None
-    with open(recipe_path) as f:
-        if json.load(f) != json.loads(recipe.to_json()):
-            return None  # _claim_output_dir refuses it with a clear error
-    with open(metrics_path) as f:
-        metrics = json.load(f)
+    if read_json(recipe_path) != json.loads(recipe.to_json()):
+        return None  # _claim_output_dir refuses it with a clear error
+    metrics = read_json(metrics_path)
     from keras_resnet.recipes.evaluate import load_model
 
     model = load_model(os.path.join(output_dir, "last.keras"))
@@ -105,11 +102,11 @@ def _finished_run(output_dir: str, recipe: Recipe) -> TrainResult | None:
 
 
 def _remove_outputs(output_dir: str) -> None:
-    for name in _OUTPUTS:
+    for name in RUN_FILES:
         path = os.path.join(output_dir, name)
         if os.path.isfile(path):
             os.remove(path)
-    for name in ("logs", "backup"):
+    for name in RUN_FOLDERS:
         shutil.rmtree(os.path.join(output_dir, name), ignore_errors=True)
 
 
@@ -290,11 +287,11 @@ def train(
             Otherwise such a run is not trained again: its stored result is returned
             (metrics from metrics.json, the model from last.keras, ``history=None``) and
             nothing is touched.
-        deterministic: Bit-identical runs: TensorFlow's op determinism
-            (``tf.config.experimental.enable_op_determinism``) and ``seed`` (0 if None). Two
-            runs with the same seed on the same machine (same TensorFlow, same thread counts)
-            then give bit-identical weights, and so does a run killed mid-epoch and resumed
-            (with any ``seed``, the data stream depends only on seed and position: the
+        deterministic: Bit-identical runs: TensorFlow's op determinism, one op at a time
+            (``enable_determinism``) and ``seed`` (0 if None). Two runs with the same seed on
+            the same machine (same TensorFlow, same thread counts), even side by side on a
+            busy CPU, then give bit-identical weights, and so does a run killed mid-epoch and
+            resumed (with any ``seed``, the data stream depends only on seed and position: the
             interrupted epoch restarts from its first batch). What it cannot promise: equality
             across machines, TensorFlow versions or thread counts, or under a
             ``tf.distribute`` strategy with several devices. Op determinism stays on for the
@@ -316,7 +313,7 @@ def train(
     check_policy(mixed_precision)
     if deterministic:
         seed = 0 if seed is None else seed
-        tf.config.experimental.enable_op_determinism()
+        enable_determinism()
     strategy = resolve_strategy(strategy)
     global_batch = batch_size or recipe.batch_size
     about = data.info(recipe.dataset, data_dir)
@@ -326,6 +323,8 @@ def train(
     if compress_schedule:
         recipe = compressed(recipe, per_epoch * num_epochs)
     chief = is_chief()
+    if chief:
+        check_not_foreign(output_dir)  # before the lock file is made there
     # One run per output directory (a second one stops here, before writing anything).
     lock = directory_lock(output_dir, purpose=f"a run of {recipe.name}") if chief else None
     with lock or contextlib.nullcontext():
@@ -336,15 +335,14 @@ def train(
         work_dir = output_dir if chief else tempfile.mkdtemp(prefix="keras_resnet_worker_")
         if chief:
             _claim_output_dir(output_dir, recipe, write=False)  # another recipe's: refused now
+        done = check_resume(work_dir, num_epochs, per_epoch) if finished is None else 0
         if seed is not None:
             keras.utils.set_random_seed(seed)
         # A resumed seeded run skips exactly what its finished epochs used.
-        resumes = seed is not None and finished is None
-        done = resumed_epochs(os.path.join(work_dir, "backup")) if resumes else 0
+        skip = done * per_epoch * global_batch if seed is not None else 0
         train_ds, test_ds = _pipelines(
-            recipe, about, global_batch, data_dir, seed, validation_steps,
-            skip=done * per_epoch * global_batch,
-        )  # fmt: skip
+            recipe, about, global_batch, data_dir, seed, validation_steps, skip=skip
+        )
         policy = mixed_precision or recipe.mixed_precision
         with dtype_policy(policy), strategy.scope():
             model = _build_model(recipe, about, weights)  # bad weights fail before any write
@@ -371,6 +369,7 @@ def train(
             shuffle=False,  # the tf.data pipeline shuffles
             verbose=verbose,
         )
+        _check_iterations(model, num_epochs * per_epoch, work_dir)
         metrics = _final_metrics(model, test_ds, recipe, num_epochs, start, throughput, strategy)
         metrics["dtype_policy"] = policy or "float32"
         test_split = about["splits"]["test"]
@@ -380,24 +379,50 @@ def train(
         metrics["test_split_images"] = test_split
         if chief:
             _write_outputs(output_dir, recipe, metrics)
+        # The resume state goes only now that metrics.json and the models are written.
+        shutil.rmtree(os.path.join(output_dir, "backup") if chief else work_dir, True)
         return TrainResult(model=model, history=history, metrics=metrics, output_dir=output_dir)
 
 
-def resumed_epochs(backup_dir: str) -> int:
-    """Epochs a ``keras.callbacks.BackupAndRestore`` folder says were finished (0 if none):
-    its ``training_metadata.json``, or the previous copy it falls back to.
+#: TensorFlow reads its inter-op thread count from this variable when it starts.
+INTEROP_THREADS_ENV = "TF_NUM_INTEROP_THREADS"
+
+
+def enable_determinism() -> None:
+    """TensorFlow's op determinism, and one op at a time: ops that run side by side
+    (inter-op parallelism) made two same-seed runs on a busy 2-core machine differ from the
+    first epoch; each op still uses every core (intra-op threads). Stays on for the process.
 
     Example:
-        >>> resumed_epochs("/nonexistent/backup")
-        0
+        >>> enable_determinism()  # doctest: +SKIP
     """
-    for name in ("training_metadata.json", "training_metadata.json.bkp"):
-        try:
-            with open(os.path.join(backup_dir, name)) as handle:
-                return int(json.load(handle)["epoch"])
-        except (OSError, ValueError, KeyError, TypeError):
-            continue
-    return 0
+    tf.config.experimental.enable_op_determinism()
+    one_at_a_time = os.environ.get(INTEROP_THREADS_ENV) == "1"
+    if one_at_a_time or tf.config.threading.get_inter_op_parallelism_threads() == 1:
+        return
+    try:
+        tf.config.threading.set_inter_op_parallelism_threads(1)
+    except RuntimeError:  # TensorFlow has run an op already: its thread pools are fixed
+        warnings.warn(
+            "deterministic=True: TensorFlow had started before train() and runs ops side by "
+            "side, so a run on a busy machine may differ from another with the same seed; "
+            "set TF_NUM_INTEROP_THREADS=1 before Python starts (the keras-resnet command "
+            "does), or call tf.config.threading.set_inter_op_parallelism_threads(1) before "
+            "any TensorFlow op.",
+            stacklevel=3,
+        )
+
+
+def _check_iterations(model: keras.Model, expected: int, work_dir: str) -> None:
+    """Refuse to report a run that did not train the iterations its epochs make (a resume
+    state that lied about its epochs), unless a callback stopped it (TerminateOnNaN)."""
+    iterations = int(model.optimizer.iterations.numpy())
+    if iterations != expected and not model.stop_training:
+        raise ValueError(
+            f"The run in {work_dir!r} ended at iteration {iterations}, not {expected}: its "
+            f"resume state ({os.path.join(work_dir, 'backup')!r}) does not match its epochs. "
+            "Remove backup/ and history.csv to start the run again."
+        )
 
 
 def _pipelines(recipe, about, global_batch, data_dir, seed, validation_steps, *, skip=0):
@@ -464,11 +489,10 @@ def _compile(model: keras.Model, recipe: Recipe, about: dict, lr_scale: float):
 
 
 def _callbacks(recipe: Recipe, schedule, work_dir: str, output_dir: str | None) -> list:
-    """Resumption, NaN stop, warm-up end, plateau drops; and the chief's outputs."""
-    callbacks = [
-        keras.callbacks.BackupAndRestore(os.path.join(work_dir, "backup"), double_checkpoint=True),
-        keras.callbacks.TerminateOnNaN(),
-    ]
+    """NaN stop, warm-up end, plateau drops, the chief's outputs; and last, resumption: an
+    epoch's row and models are written before its resume state, so a kill between the two
+    trains that epoch again (its row is then replaced) and never leaves it out."""
+    callbacks = [keras.callbacks.TerminateOnNaN()]
     if schedule is not None and recipe.warmup_until_error is not None:
         callbacks.append(WarmupUntilError(schedule, recipe.warmup_until_error))
     if recipe.plateau:
@@ -487,7 +511,11 @@ def _callbacks(recipe: Recipe, schedule, work_dir: str, output_dir: str | None) 
             ),
             keras.callbacks.TensorBoard(os.path.join(output_dir, "logs")),
         ]
-    return callbacks
+    # train() removes backup/ once metrics.json is written (Keras would at the end of fit).
+    backup = keras.callbacks.BackupAndRestore(
+        os.path.join(work_dir, "backup"), double_checkpoint=True, delete_checkpoint=False
+    )
+    return [*callbacks, backup]
 
 
 def _final_metrics(model, test_ds, recipe, num_epochs, start, throughput, strategy) -> dict:

@@ -194,10 +194,14 @@ def save_state(state: dict[str, np.ndarray], path: str, metadata: dict | None = 
         >>> sorted(load_state(target))
         ['dense/kernel']
     """
+    from safetensors import SafetensorError
     from safetensors.numpy import save_file
 
     header = {"keras_resnet": json.dumps(metadata, sort_keys=True)} if metadata else None
-    atomic_write(path, lambda tmp: save_file(state, tmp, metadata=header))
+    try:
+        atomic_write(path, lambda tmp: save_file(state, tmp, metadata=header))
+    except SafetensorError as error:  # a full disk or a file-size limit, in safetensors' words
+        raise OSError(f"Cannot write {path!r}: {error}") from error
 
 
 def load_state(path: str) -> dict[str, np.ndarray]:

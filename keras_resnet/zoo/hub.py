@@ -14,6 +14,7 @@ import os
 import warnings
 
 from keras_resnet.io import sha256_file
+from keras_resnet.network import unreachable
 from keras_resnet.version import __version__
 from keras_resnet.zoo import registry
 from keras_resnet.zoo.checkpoint import Checkpoint
@@ -43,10 +44,12 @@ def where(checkpoint: Checkpoint, filename: str | None = None) -> str:
 def download(checkpoint: Checkpoint, filename: str | None = None) -> str:
     """``hf_hub_download`` of the checkpoint's file (or ``filename`` of its repo) with clear
     errors; returns the local path in the HF cache."""
-    from huggingface_hub import errors, hf_hub_download
+    from huggingface_hub import constants, errors, hf_hub_download
 
     filename = filename or checkpoint.filename
     what = f"{checkpoint.name} ({where(checkpoint, filename)})"
+    # One connection attempt first: offline, the client would retry for half a minute.
+    cut_off = None if offline() else unreachable(constants.ENDPOINT)
     try:
         return hf_hub_download(
             checkpoint.repo_id,
@@ -54,18 +57,20 @@ def download(checkpoint: Checkpoint, filename: str | None = None) -> str:
             revision=checkpoint.revision or "main",
             library_name="keras_resnet",
             library_version=__version__,
+            local_files_only=cut_off is not None,  # the HF cache may still hold it
         )
     except errors.LocalEntryNotFoundError as error:
         reason = (
             "offline (HF_HUB_OFFLINE=1)"
             if offline()
-            else "the Hugging Face Hub could not be reached"
+            else f"the Hugging Face Hub: {cut_off or 'could not be reached'}"
         )
         raise FileNotFoundError(
-            f"Cannot get the weights {what}: {reason} and they are not in the cache. On a "
+            f"Cannot get the weights {what}: {reason}, and they are not in the cache. On a "
             f"connected machine run `keras-resnet weights download {checkpoint.name}` "
             "(with the same HF_HOME and KERAS_HOME), or pass `weights=` the path of a "
-            f".safetensors file. ({type(error).__name__})"
+            ".safetensors file; HF_HUB_OFFLINE=1 uses the caches without trying the network. "
+            f"({type(error).__name__})"
         ) from error
     except errors.RepositoryNotFoundError as error:
         raise FileNotFoundError(

@@ -16,6 +16,7 @@ import zipfile
 
 import keras
 
+from keras_resnet.archive import check_keras_archive
 from keras_resnet.errors import reading
 from keras_resnet.vocabulary import PICKLE_SUFFIXES
 from keras_resnet.zoo import convert, registry
@@ -136,13 +137,15 @@ def _check_local_file(path: str, target: Target) -> None:
 
 
 def _saved_names(source) -> set[str]:
-    """Every group and dataset path in a Keras weights file (a path or a file object)."""
+    """Every group and dataset path of the model's own variables in a Keras weights file (a
+    path or a file object): a trained model's ``.keras`` file also holds its optimizer's
+    (``optimizer/vars/...``), which loading into a new model leaves aside."""
     import h5py
 
     names: set[str] = set()
     with h5py.File(source, "r") as handle:
         handle.visit(names.add)
-    return names
+    return {name for name in names if name.split("/")[0] != "optimizer"}
 
 
 def check_layer_names(model: keras.Model, path: str) -> None:
@@ -163,6 +166,8 @@ def check_layer_names(model: keras.Model, path: str) -> None:
         ValueError: The file '...plain.weights.h5' was saved from another architecture than \
 the model 'resnet20': 11 of the model's layers are missing from it (e.g. ['add', ...]). ...
     """
+    if path.lower().endswith(".keras"):
+        check_keras_archive(path)  # not a zip, or a zip bomb: refused in its own words
     with reading(path, "Keras weights"):
         if path.lower().endswith(".keras"):
             with zipfile.ZipFile(path) as archive:
