@@ -8,7 +8,7 @@ import pytest
 
 import keras_resnet
 from keras_resnet import data
-from keras_resnet.data.local_builders import SYSTEM_DIRS
+from keras_resnet.data.files import SYSTEM_DIRS
 from keras_resnet.zoo import cache, convert, registry
 
 

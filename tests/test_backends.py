@@ -75,6 +75,21 @@ def test_models_zoo_and_imagenet_utils_work_on_the_backend(matrix, backend):
     assert result["import"]["tensorflow_imported"] is False
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_the_in_memory_augmentation_is_the_same_on_the_backend(matrix, backend):
+    import hashlib
+
+    from keras_resnet.data import memory
+
+    bits = np.asarray(memory.random_bits(7, 123, 256, 3))  # here, on TensorFlow
+    x = np.arange(2 * 8 * 8 * 3, dtype="float32").reshape(2, 8, 8, 3)
+    out = np.asarray(memory.pad_crop_flip(x, 7, 5))
+    ours = {
+        name: hashlib.sha256(a.tobytes()).hexdigest() for name, a in (("bits", bits), ("out", out))
+    }
+    assert {k: matrix[backend]["memory"][k] for k in ours} == ours
+
+
 def test_a_keras_file_saved_on_each_backend_loads_on_every_other(matrix):
     every = {"tensorflow.keras", "jax.keras", "torch.keras"}
     for backend in BACKENDS:

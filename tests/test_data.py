@@ -135,8 +135,7 @@ def test_unknown_dataset_and_missing_files(tmp_path, monkeypatch):
     with pytest.raises(ValueError, match=r"`name`.*fashion_mnist.*Received: name='fashoin_mnist'"):
         data.load("fashoin_mnist")
     monkeypatch.setenv("KERAS_RESNET_MNIST_DIR", str(tmp_path / "empty"))
-    monkeypatch.setattr(data.local_builders, "SYSTEM_DIRS", {})
-    monkeypatch.setattr(data.sources, "SYSTEM_DIRS", {})
+    monkeypatch.setattr(data.files, "SYSTEM_DIRS", {})
     with pytest.raises(FileNotFoundError, match=r"not prepared.*download=False.*empty"):
         data.load("mnist", data_dir=str(tmp_path / "tfds"), download=False)
     with pytest.raises(ValueError, match="`batch_size`"):

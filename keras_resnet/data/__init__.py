@@ -14,6 +14,7 @@ from keras_resnet.data.evaluation import (
     multiscale_predict,
     ten_crop,
 )
+from keras_resnet.data.memory import arrays
 from keras_resnet.data.pipeline import decoded, info, load
 from keras_resnet.data.sources import check_name, get_builder
 from keras_resnet.data.views import evaluation_view, preprocessing_dict
@@ -22,6 +23,7 @@ __all__ = [
     "KNOWN_DATASETS",
     "PAPER_SCALES",
     "DatasetDefaults",
+    "arrays",
     "check_name",
     "decoded",
     "defaults_for",

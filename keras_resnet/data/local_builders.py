@@ -23,33 +23,8 @@ import tensorflow_datasets as tfds
 from tensorflow_datasets.image_classification import cifar as tfds_cifar
 from tensorflow_datasets.image_classification import mnist as tfds_mnist
 
+from keras_resnet.data.files import CIFAR_ARCHIVES, find_idx_files
 from keras_resnet.data.idx import read_idx
-
-#: File stems of each split; ``.gz`` or not.
-IDX_FILES = {
-    "train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
-    "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"),
-}
-
-
-def find_idx_files(directory: str) -> dict[str, tuple[str, str]] | None:
-    """Map each split to its (images, labels) paths in ``directory``, or None if any is missing.
-
-    Example:
-        >>> find_idx_files("/nonexistent") is None
-        True
-    """
-    found = {}
-    for split, stems in IDX_FILES.items():
-        paths = []
-        for stem in stems:
-            candidates = [os.path.join(directory, stem + ext) for ext in (".gz", "")]
-            existing = [p for p in candidates if os.path.isfile(p)]
-            if not existing:
-                return None
-            paths.append(existing[0])
-        found[split] = tuple(paths)
-    return found
 
 
 class _IdxFromManualDir:
@@ -147,8 +122,7 @@ class LocalCifar10(_CifarFromManualDir, tfds_cifar.Cifar10, skip_registration=Tr
     """
 
     name = "cifar10"
-    ARCHIVE = "cifar-10-binary.tar.gz"
-    PICKLED_ARCHIVE = "cifar-10-python.tar.gz"
+    ARCHIVE, PICKLED_ARCHIVE = CIFAR_ARCHIVES["cifar10"]
     MANUAL_DOWNLOAD_INSTRUCTIONS = f"Put {ARCHIVE} in the manual directory."
 
 
@@ -161,8 +135,7 @@ class LocalCifar100(_CifarFromManualDir, tfds_cifar.Cifar100, skip_registration=
     """
 
     name = "cifar100"
-    ARCHIVE = "cifar-100-binary.tar.gz"
-    PICKLED_ARCHIVE = "cifar-100-python.tar.gz"
+    ARCHIVE, PICKLED_ARCHIVE = CIFAR_ARCHIVES["cifar100"]
     MANUAL_DOWNLOAD_INSTRUCTIONS = f"Put {ARCHIVE} in the manual directory."
 
 
@@ -171,12 +144,6 @@ LOCAL_BUILDERS = {
     "mnist": LocalMNIST,
     "cifar10": LocalCifar10,
     "cifar100": LocalCifar100,
-}
-
-#: Where Debian's packages put the IDX files (``apt-get install dataset-fashion-mnist``).
-SYSTEM_DIRS = {
-    "fashion_mnist": "/usr/share/datasets/fashion-mnist",
-    "mnist": "/usr/share/datasets/mnist",
 }
 
 

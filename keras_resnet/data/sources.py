@@ -2,23 +2,13 @@
 
 from __future__ import annotations
 
-import os
-
 import tensorflow_datasets as tfds
 
 from keras_resnet.data.catalog import KNOWN_DATASETS
-from keras_resnet.data.local_builders import (
-    LOCAL_BUILDERS,
-    SYSTEM_DIRS,
-    prepare_local,
-    quiet_tfds,
-)
+from keras_resnet.data.files import source_dirs
+from keras_resnet.data.local_builders import LOCAL_BUILDERS, prepare_local, quiet_tfds
 from keras_resnet.errors import unknown_name
 from keras_resnet.network import unreachable
-
-#: Environment variable naming a directory with a dataset's raw files, e.g.
-#: KERAS_RESNET_FASHION_MNIST_DIR=/data/fashion-mnist.
-SOURCE_DIR_ENV = "KERAS_RESNET_{NAME}_DIR"
 
 
 def check_name(name: str, argument: str = "name") -> None:
@@ -40,24 +30,6 @@ def check_name(name: str, argument: str = "name") -> None:
             extra=" or another tensorflow-datasets image classification dataset",
             candidates=registered,
         )
-
-
-def source_dirs(name: str, data_dir: str | None) -> list[str]:
-    """Directories searched for a dataset's raw files, in order.
-
-    Example:
-        >>> source_dirs("fashion_mnist", "/data")[-1]
-        '/usr/share/datasets/fashion-mnist'
-    """
-    dirs = []
-    env = os.environ.get(SOURCE_DIR_ENV.format(NAME=name.upper()))
-    if env:
-        dirs.append(env)
-    root = data_dir or os.path.expanduser(os.environ.get("TFDS_DATA_DIR", "~/tensorflow_datasets"))
-    dirs.append(os.path.join(root, "downloads", "manual", name))
-    if name in SYSTEM_DIRS:
-        dirs.append(SYSTEM_DIRS[name])
-    return dirs
 
 
 def get_builder(

@@ -210,6 +210,22 @@ def _export() -> dict:
     return {"written": written, "refused": refused}
 
 
+def _memory_augmentation() -> dict:
+    """The in-memory path's random numbers and augmentation, to compare across backends."""
+    import hashlib
+
+    import numpy as np
+
+    from keras_resnet.data import memory
+
+    bits = np.asarray(memory.random_bits(7, 123, 256, 3))
+    x = np.arange(2 * 8 * 8 * 3, dtype="float32").reshape(2, 8, 8, 3)
+    out = np.asarray(memory.pad_crop_flip(x, 7, 5))
+    return {
+        name: hashlib.sha256(a.tobytes()).hexdigest() for name, a in (("bits", bits), ("out", out))
+    }
+
+
 CHECKS = {
     "import": _import_builds_without_tensorflow,
     "constructors": _constructors_and_counts,
@@ -220,6 +236,7 @@ CHECKS = {
     "train_resume": _train_and_resume,
     "frozen_bn": _frozen_batchnorm_fine_tuning,
     "export": _export,
+    "memory": _memory_augmentation,
 }
 
 if __name__ == "__main__":
