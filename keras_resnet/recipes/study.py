@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
-import json
 import os
 import platform
 import subprocess
@@ -20,7 +19,7 @@ from collections.abc import Callable, Iterable, Sequence
 import keras
 
 from keras_resnet import data, models
-from keras_resnet.io import write_json_atomic, write_text_atomic
+from keras_resnet.io import read_json, write_json_atomic, write_text_atomic
 from keras_resnet.lock import LOCK_FILE, directory_lock
 from keras_resnet.recipes.callbacks import read_history
 from keras_resnet.recipes.plot import plot_depth_study
@@ -114,8 +113,7 @@ def _claim_folder(output_dir: str, settings: dict, nets: list[tuple[str, int]]) 
     """Create the study folder, or check that it holds a study with the same settings."""
     path = os.path.join(output_dir, SETTINGS_FILE)
     if os.path.isfile(path):
-        with open(path) as f:
-            stored = json.load(f)
+        stored = read_json(path)
         differ = {k: stored.get(k) for k in _SETTING_KEYS if stored.get(k) != settings[k]}
         if differ:
             theirs = ", ".join(f"{k}={v!r}" for k, v in differ.items())
@@ -197,8 +195,7 @@ def _net_row(
     metrics_path = os.path.join(folder, "metrics.json")
     if not os.path.isfile(metrics_path):
         return None
-    with open(metrics_path) as f:
-        metrics = json.load(f)
+    metrics = read_json(metrics_path)
     history = read_history(os.path.join(folder, "history.csv"))
     model = models.get_model(f"{family}{depth}", input_shape=shape, classes=classes)
     seconds = metrics.get("training_seconds") or metrics["wall_seconds"]
@@ -341,8 +338,7 @@ def write_outputs(output_dir: str) -> StudyResult:
     Example:
         >>> write_outputs("runs/study")  # doctest: +SKIP
     """
-    with open(os.path.join(output_dir, SETTINGS_FILE)) as f:
-        settings = json.load(f)
+    settings = read_json(os.path.join(output_dir, SETTINGS_FILE))
     nets = [_split_name(n) for n in settings["nets"]]
     about = data.info(settings["dataset"], settings.get("data_dir"), download=False)
     shape = (32, 32, about["image_shape"][-1])
