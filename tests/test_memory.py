@@ -7,6 +7,7 @@ import tarfile
 import keras
 import numpy as np
 import tensorflow as tf
+from helpers import python_output
 
 from keras_resnet.data import memory, transforms
 from keras_resnet.data.pipeline import decoded
@@ -98,3 +99,26 @@ def test_cifar_binary_archives_are_read_without_unpacking(tmp_path):
         np.testing.assert_array_equal(images, np.concatenate([expected[m][0] for m in members]))
         np.testing.assert_array_equal(labels, np.concatenate([expected[m][1] for m in members]))
     assert images.shape == (2, 32, 32, 3) and labels.dtype == np.int64
+
+
+def test_the_in_memory_path_works_where_tensorflow_cannot_be_imported():
+    code = (
+        "import os, sys\n"
+        "os.environ['KERAS_BACKEND'] = 'jax'\n"
+        "class Block:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name.split('.')[0] in ('tensorflow', 'tensorflow_datasets'):\n"
+        "            raise ModuleNotFoundError(f'No module named {name!r}', name=name)\n"
+        "sys.meta_path.insert(0, Block())\n"
+        "import keras_resnet\n"
+        "from keras_resnet.data import memory\n"
+        "images, labels = memory.arrays('fashion_mnist', 'test')\n"
+        "x = memory.cifar_inputs(images[:4], memory.pixel_mean(images), 32)\n"
+        "out = memory.pad_crop_flip(x, 0, 1)\n"
+        "print(images.shape[0], tuple(out.shape) == (4, 32, 32, 1), 'tensorflow' in sys.modules)\n"
+        "try:\n"
+        "    keras_resnet.data.load\n"
+        "except ImportError as error:\n"
+        "    print('needs TensorFlow' in str(error))\n"
+    )
+    assert python_output(code)[-4:] == ["10000", "True", "False", "True"]

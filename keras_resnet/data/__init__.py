@@ -1,4 +1,9 @@
-"""Datasets for the paper's recipes: tensorflow-datasets + tf.data with its augmentations.
+"""Datasets for the paper's recipes: tensorflow-datasets + tf.data with its augmentations, and
+small datasets as arrays in memory.
+
+The catalog and the in-memory arrays (``arrays``, ``keras_resnet.data.memory``) need no
+TensorFlow; the tf.data pipelines, TFDS and the evaluation views load it on first use (PEP 562),
+so ``from keras_resnet.data import memory`` works on JAX or PyTorch without it.
 
 Example:
     >>> from keras_resnet import data
@@ -6,34 +11,53 @@ Example:
     ['cifar10', 'cifar100']
 """
 
-from keras_resnet.data.catalog import KNOWN_DATASETS, DatasetDefaults, defaults_for
-from keras_resnet.data.directory import from_directory
-from keras_resnet.data.evaluation import (
-    PAPER_SCALES,
-    fully_convolutional,
-    multiscale_predict,
-    ten_crop,
-)
-from keras_resnet.data.memory import arrays
-from keras_resnet.data.pipeline import decoded, info, load
-from keras_resnet.data.sources import check_name, get_builder
-from keras_resnet.data.views import evaluation_view, preprocessing_dict
+import importlib
 
-__all__ = [
-    "KNOWN_DATASETS",
-    "PAPER_SCALES",
-    "DatasetDefaults",
-    "arrays",
-    "check_name",
-    "decoded",
-    "defaults_for",
-    "evaluation_view",
-    "from_directory",
-    "fully_convolutional",
-    "get_builder",
-    "info",
-    "load",
-    "multiscale_predict",
-    "preprocessing_dict",
-    "ten_crop",
-]
+from keras_resnet.data.catalog import KNOWN_DATASETS, DatasetDefaults, defaults_for
+from keras_resnet.data.memory import arrays
+
+#: The names that need TensorFlow, and the module of each.
+_LAZY = {
+    "from_directory": "directory",
+    "PAPER_SCALES": "evaluation",
+    "fully_convolutional": "evaluation",
+    "multiscale_predict": "evaluation",
+    "ten_crop": "evaluation",
+    "decoded": "pipeline",
+    "info": "pipeline",
+    "load": "pipeline",
+    "check_name": "sources",
+    "get_builder": "sources",
+    "evaluation_view": "views",
+    "preprocessing_dict": "views",
+}
+
+__all__ = ["KNOWN_DATASETS", "DatasetDefaults", "arrays", "defaults_for", *sorted(_LAZY)]
+
+
+def __getattr__(name: str):
+    """Import a TensorFlow-backed name, or a submodule, when it is first used.
+
+    Example:
+        >>> from keras_resnet import data
+        >>> data.load.__name__
+        'load'
+    """
+    if name in _LAZY:
+        try:
+            module = importlib.import_module(f"keras_resnet.data.{_LAZY[name]}")
+        except ModuleNotFoundError as error:
+            if error.name not in ("tensorflow", "tensorflow_datasets"):
+                raise
+            raise ImportError(
+                f"keras_resnet.data.{name} needs TensorFlow and tensorflow-datasets (tf.data "
+                "pipelines): pip install tensorflow tensorflow-datasets. Without them, "
+                "keras_resnet.data.arrays and keras_resnet.data.memory hold small datasets."
+            ) from error
+        return getattr(module, name)
+    try:
+        return importlib.import_module(f"keras_resnet.data.{name}")
+    except ModuleNotFoundError as error:
+        if error.name != f"keras_resnet.data.{name}":
+            raise
+    raise AttributeError(f"module 'keras_resnet.data' has no attribute {name!r}")
