@@ -102,23 +102,20 @@ def models_table(*, count: bool, names: Sequence[str] | None = None, out=None) -
 def _train(args) -> int:
     from keras_resnet import recipes
 
-    output = args.output or os.path.join("runs", args.recipe)
-    try:
-        result = recipes.train(
-            args.recipe,
-            output_dir=output,
-            epochs=args.epochs,
-            strategy=args.strategy,
-            weights=args.weights,
-            seed=args.seed,
-            compress_schedule=args.compress_schedule,
-            **_run_options(args),
-            overwrite=args.overwrite,
-            deterministic=args.deterministic,
-            verbose=1 if sys.stdout.isatty() else 2,
-        )
-    except KeyboardInterrupt:
-        return _interrupted("train", f"after epoch {_finished_epochs(output)}")
+    output = _train_output(args)
+    result = recipes.train(
+        args.recipe,
+        output_dir=output,
+        epochs=args.epochs,
+        strategy=args.strategy,
+        weights=args.weights,
+        seed=args.seed,
+        compress_schedule=args.compress_schedule,
+        **_run_options(args),
+        overwrite=args.overwrite,
+        deterministic=args.deterministic,
+        verbose=1 if sys.stdout.isatty() else 2,
+    )
     m = result.metrics
     if result.history is None:
         print(
@@ -141,24 +138,29 @@ def _train(args) -> int:
     return 0
 
 
-def _finished_epochs(output_dir: str) -> int:
-    """The epochs an interrupted run resumes after (its resume state's count)."""
+def _train_output(args) -> str:
+    return args.output or os.path.join("runs", args.recipe)
+
+
+def _interrupted(args) -> int:
+    """Ctrl-C: one line instead of a traceback; 130, the shell's code for SIGINT."""
     import warnings
 
     from keras_resnet.recipes.run_folder import resume_state
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            return resume_state(os.path.join(output_dir, "backup"))[0]
-        except ValueError:  # damaged: the next run says so
-            return 0
-
-
-def _interrupted(command: str, where: str) -> int:
-    """Ctrl-C: one line instead of a traceback; 130, the shell's code for SIGINT."""
+    where = "before it finished"
+    if args.command == "train":
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:  # the epochs the run resumes after
+                epochs = resume_state(os.path.join(_train_output(args), "backup"))[0]
+            except ValueError:  # damaged: the next run says so
+                epochs = 0
+        where = f"after epoch {epochs}"
+    elif args.command == "study":
+        where = "(finished nets are kept, the current one at its last epoch)"
     print(
-        f"keras-resnet {command}: interrupted {where}; rerun the same command to resume",
+        f"keras-resnet {args.command}: interrupted {where}; rerun the same command to resume",
         file=sys.stderr,
     )
     return 130
@@ -167,20 +169,17 @@ def _interrupted(command: str, where: str) -> int:
 def _study(args) -> int:
     from keras_resnet import recipes
 
-    try:
-        result = recipes.study(
-            args.families,
-            args.depths,
-            args.dataset,
-            args.epochs,
-            output_dir=args.output,
-            seed=args.seed,
-            **_run_options(args),
-            verbose=1 if sys.stdout.isatty() else 0,
-            log=lambda line: print(line, flush=True),
-        )
-    except KeyboardInterrupt:
-        return _interrupted("study", "(finished nets are kept, the current one at its last epoch)")
+    result = recipes.study(
+        args.families,
+        args.depths,
+        args.dataset,
+        args.epochs,
+        output_dir=args.output,
+        seed=args.seed,
+        **_run_options(args),
+        verbose=1 if sys.stdout.isatty() else 0,
+        log=lambda line: print(line, flush=True),
+    )
     for claim in result.summary["claims"]:
         print(f"{claim['id']}: {claim['status']} ({claim['evidence']})")
     for name in ("results.csv", "fig6.png", "table.md", "summary.json"):
@@ -490,6 +489,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             check_writable(args.json, "--json")  # before an evaluation that may take an hour
         return handlers[args.command](args)
     except KeyboardInterrupt:
-        return _interrupted(args.command, "before it finished")
+        return _interrupted(args)
     except (ValueError, OSError, ImportError) as error:  # ImportError: an optional runtime
         parser.exit(2, f"keras-resnet {args.command}: error: {error}\n")
