@@ -39,20 +39,29 @@ def backed_up_epochs(run_folder) -> int:
         return 0
 
 
-def wait_until(process, ready, timeout: float = 300) -> None:
-    """Poll ``ready()`` until it holds; fails if ``process`` ended first or time ran out."""
+def signal_when(stops, timeout: float = 300) -> None:
+    """Watch several runs at once: ``stops`` holds ``(process, ready, signal)`` triples; each
+    process gets its signal as soon as its ``ready()`` holds. Fails if one ends first or time
+    runs out (the runs are polled together, so a slow one never hides a fast one's moment)."""
+    pending = list(stops)
     deadline = time.time() + timeout
-    while time.time() < deadline and process.poll() is None and not ready():
-        time.sleep(0.1)
-    assert process.poll() is None, "the run ended (or hung) before it could be stopped"
+    while pending and time.time() < deadline:
+        for stop in list(pending):
+            process, ready, sent = stop
+            assert process.poll() is None, "a run ended (or hung) before it could be stopped"
+            if ready():
+                process.send_signal(sent)
+                pending.remove(stop)
+        time.sleep(0.05)
+    assert not pending, f"{len(pending)} run(s) never reached the point to stop them"
 
 
 def kill_after_epochs(command: list[str], run_folder, epochs: int = 2, timeout: float = 300):
     """Start ``command``, wait until its run folder's resume state holds ``epochs`` epochs
     (its history.csv row comes first), then kill -9 it."""
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    wait_until(process, lambda: backed_up_epochs(run_folder) >= epochs, timeout)
-    process.send_signal(signal.SIGKILL)
+    signal_when([(process, lambda: backed_up_epochs(run_folder) >= epochs, signal.SIGKILL)],
+                timeout)  # fmt: skip
     process.wait()
 
 

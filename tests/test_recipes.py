@@ -12,7 +12,7 @@ import sys
 import keras
 import numpy as np
 import pytest
-from helpers import backed_up_epochs, python_output, wait_until
+from helpers import backed_up_epochs, python_output, signal_when
 
 import keras_resnet
 from keras_resnet import cli, recipes
@@ -303,22 +303,24 @@ def test_deterministic_runs_side_by_side_killed_or_interrupted_are_bit_identical
     # Ctrl-C after its first epoch; one killed (-9) once its second epoch is backed up, whose
     # latest backup is then cut in half, so it resumes from the previous copy (epoch 1).
     # Equal to the bit: same-seed runs repeat under load, and resuming changes nothing.
-    log = tmp_path / "first.log"  # a file, not a pipe: nothing reads it until the run ends
-    with log.open("w") as errors:  # the child keeps its own copy of the descriptor
+    # Files, not pipes: nothing reads them while the runs go on (the children keep copies).
+    log, interrupted_log = tmp_path / "first.log", tmp_path / "interrupted.log"
+    with log.open("w") as errors, interrupted_log.open("w") as interrupted_errors:
         first = subprocess.Popen(command("first"), stdout=subprocess.DEVNULL, stderr=errors)
-    interrupted = subprocess.Popen(command("interrupted"), stdout=subprocess.DEVNULL,
-                                   stderr=subprocess.PIPE, text=True)  # fmt: skip
+        interrupted = subprocess.Popen(command("interrupted"), stdout=subprocess.DEVNULL,
+                                       stderr=interrupted_errors)  # fmt: skip
     killed = subprocess.Popen(command("killed"), stdout=subprocess.DEVNULL,
                               stderr=subprocess.DEVNULL)  # fmt: skip
-    wait_until(interrupted, lambda: backed_up_epochs(tmp_path / "interrupted") >= 1)
-    interrupted.send_signal(signal.SIGINT)
-    _, err = interrupted.communicate(timeout=120)
+    signal_when([
+        (interrupted, lambda: backed_up_epochs(tmp_path / "interrupted") >= 1, signal.SIGINT),
+        (killed, lambda: backed_up_epochs(tmp_path / "killed") >= 2, signal.SIGKILL),
+    ])  # fmt: skip
+    killed.wait()
+    interrupted.wait(timeout=120)
+    err = interrupted_log.read_text()
     assert interrupted.returncode == 130 and "Traceback" not in err, err[-3000:]
     assert err.strip().splitlines()[-1].startswith("keras-resnet train: interrupted after epoch")
     assert err.strip().endswith("rerun the same command to resume")
-    wait_until(killed, lambda: backed_up_epochs(tmp_path / "killed") >= 2)
-    killed.send_signal(signal.SIGKILL)
-    killed.wait()
     latest = tmp_path / "killed" / "backup" / "latest.weights.h5"
     assert (tmp_path / "killed" / "backup" / "latest.weights.h5.bkp").exists()
     latest.write_bytes(latest.read_bytes()[: latest.stat().st_size // 2])
