@@ -17,7 +17,7 @@ $(BIN)/python:
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 $(VENV)/.installed-run: setup.py | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e .
+	$(BIN)/python -m pip install --quiet -e ".[tensorflow]"
 	touch $@
 
 # torch first, pinned: 2.13.0 is the CPU-only build on this workplace's machines (a newer

@@ -10,15 +10,24 @@ VERSION = re.search(
     r'__version__ = "([^"]+)"', (HERE / "keras_resnet" / "version.py").read_text()
 ).group(1)
 
-# keras_resnet.export's optional runtimes, from the versions tested together with TensorFlow
+# keras_resnet.deploy's optional runtimes, from the versions tested together with TensorFlow
 # 2.21 and Keras 3.15 (`pip check` clean): tf2onnx 1.17.0, onnx 1.23.2, onnxruntime 1.32.0,
 # openvino 2026.4.1, nncf 3.4.0 (NNCF follows OpenVINO's releases).
 EXPORT = ["tf2onnx>=1.17", "onnx>=1.23", "onnxruntime>=1.32", "openvino>=2026.4", "nncf>=3.4"]
-# Other Keras backends (TensorFlow stays: tf.data and the recipes need it). On x86_64 Linux
-# PyPI's torch wheels carry the CUDA libraries (gigabytes): `make test` installs the CPU build
-# torch==2.13.0 first, which satisfies this range.
-BACKENDS = {"jax": ["jax>=0.10"], "torch": ["torch>=2.9"]}
-DEV_BACKENDS = BACKENDS["jax"] + BACKENDS["torch"]
+# TensorFlow is optional: the tf.data pipelines, TFDS datasets (ImageNet), SavedModel/LiteRT
+# export and the TensorBoard logs need it; models, the zoo and the in-memory recipes do not.
+TENSORFLOW = [
+    "tensorflow>=2.16",
+    "tensorflow-datasets>=4.9",
+    # tensorflow-datasets 4.9.x fails on first use without it and does not declare it.
+    "importlib_resources>=5",
+    # the TensorBoard logs of every run (tf.summary needs it; TensorFlow no longer pulls it in)
+    "tensorboard>=2.16",
+]
+# Keras backends. On x86_64 Linux PyPI's torch wheels carry the CUDA libraries (gigabytes):
+# `make test` installs the CPU build torch==2.13.0 first, which satisfies this range.
+BACKENDS = {"tensorflow": TENSORFLOW, "jax": ["jax>=0.10"], "torch": ["torch>=2.9"]}
+ALL = sorted({*TENSORFLOW, *BACKENDS["jax"], *BACKENDS["torch"], *EXPORT})
 
 setup(
     name="keras-resnet-zoo",
@@ -35,27 +44,21 @@ setup(
     include_package_data=True,
     package_data={"keras_resnet": ["zoo/*.json", "*.json", "py.typed"]},
     install_requires=[
-        "tensorflow>=2.16",
         "keras>=3.3",
-        "tensorflow-datasets>=4.9",
-        # tensorflow-datasets 4.9.x fails on first use without it and does not declare it.
-        "importlib_resources>=5",
         "h5py>=3.10",
         "pillow>=10",
         "huggingface-hub>=0.23",
         "safetensors>=0.4",
         "numpy>=1.26",
-        # recipes: the Fig. 6-style error plot and the TensorBoard logs of every run
-        # (tf.summary needs the tensorboard package; TensorFlow no longer pulls it in).
-        "matplotlib>=3.7",
-        "tensorboard>=2.16",
+        "matplotlib>=3.7",  # recipes: the Fig. 6-style error plot of every run
     ],
     extras_require={
-        "test": ["pytest>=8", "pytest-timeout>=2.3"],
-        # Optional runtimes of keras_resnet.export (tested together, `pip check` clean).
-        "export": EXPORT,
         **BACKENDS,
-        "dev": ["pytest>=8", "pytest-timeout>=2.3", "ruff>=0.6", *EXPORT, *DEV_BACKENDS],
+        # Optional runtimes of keras_resnet.deploy's exports (they convert through TensorFlow).
+        "export": [*TENSORFLOW, *EXPORT],
+        "all": ALL,
+        "test": ["pytest>=8", "pytest-timeout>=2.3"],
+        "dev": ["pytest>=8", "pytest-timeout>=2.3", "ruff>=0.6", *ALL],
     },
     entry_points={"console_scripts": ["keras-resnet=keras_resnet.cli:main"]},
     project_urls={
@@ -64,7 +67,7 @@ setup(
         "Weights (Hugging Face Hub)": "https://huggingface.co/timm",
     },
     classifiers=[
-        # What CI tests: CPython 3.11 on Linux, the TensorFlow backend (README, "Install").
+        # What CI tests: CPython 3.11 on Linux; TensorFlow, JAX and PyTorch backends.
         "Development Status :: 4 - Beta",
         "Intended Audience :: Science/Research",
         "Intended Audience :: Developers",

@@ -65,6 +65,39 @@ def kill_after_epochs(command: list[str], run_folder, epochs: int = 2, timeout: 
     process.wait()
 
 
+#: Distributions hidden from ``python_without_tensorflow``.
+TENSORFLOW_PACKAGES = ("tensorflow", "tensorboard", "tf_keras")
+
+
+def python_without_tensorflow(code: str, folder, *, timeout: float = 600) -> list[str]:
+    """Run ``code`` in a Python that cannot find TensorFlow, as where it is not installed:
+    the same packages (links in ``folder``) less ``TENSORFLOW_PACKAGES``, no site hooks;
+    its stdout words (fails on a non-zero exit, with the end of its stderr)."""
+    import os
+    import site
+
+    import keras_resnet
+
+    packages = folder / "site-packages"
+    roots = site.getsitepackages()
+    if not packages.exists():
+        packages.mkdir(parents=True)
+        for root in roots:
+            for entry in os.listdir(root):
+                hidden = entry.lower().startswith(TENSORFLOW_PACKAGES)
+                if not hidden and not (packages / entry).exists():
+                    (packages / entry).symlink_to(os.path.join(root, entry))
+    path = [str(packages)]
+    source = os.path.dirname(os.path.dirname(os.path.abspath(keras_resnet.__file__)))
+    if source not in roots:  # an editable install: its .pth hook is skipped by -S
+        path.append(source)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(path)}
+    result = subprocess.run([sys.executable, "-S", "-c", code], capture_output=True,
+                            text=True, timeout=timeout, env=env)  # fmt: skip
+    assert result.returncode == 0, result.stderr[-3000:]
+    return result.stdout.split()
+
+
 def python_output(code: str) -> list[str]:
     """Run ``code`` in a fresh Python process (fails on a non-zero exit); its stdout words."""
     result = subprocess.run(

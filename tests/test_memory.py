@@ -7,9 +7,8 @@ import tarfile
 import keras
 import numpy as np
 import tensorflow as tf
-from helpers import python_output
 
-from keras_resnet.data import memory, transforms
+from keras_resnet.data import memory, on_device, transforms
 from keras_resnet.data.pipeline import decoded
 
 
@@ -23,7 +22,7 @@ def test_memory_images_and_labels_equal_the_tfdata_paths(fashion_dir):
     train, _ = memory.arrays("fashion_mnist", "train", data_dir=fashion_dir)
     images, labels = memory.arrays("fashion_mnist", "test", data_dir=fashion_dir)
     assert images.shape == (10_000, 28, 28, 1) and images.dtype == np.uint8
-    inputs = np.asarray(memory.cifar_inputs(images, memory.pixel_mean(train), 32))
+    inputs = np.asarray(on_device.cifar_inputs(images, memory.pixel_mean(train), 32))
     ds, _, _ = decoded("fashion_mnist", "test", data_dir=fashion_dir)
     expected = next(iter(ds.batch(20_000)))
     ours, theirs = _sorted_rows(inputs, labels), _sorted_rows(*map(np.asarray, expected))
@@ -54,7 +53,7 @@ def test_memory_augmentation_matches_the_tfdata_augmentations_statistics():
     our_draws = [
         _decode(out)
         for step in range(4)
-        for out in np.asarray(memory.pad_crop_flip(batch, seed=0, step=step))
+        for out in np.asarray(on_device.pad_crop_flip(batch, 0, np.arange(500) + 500 * step))
     ]
     for draws in (tf_draws, our_draws):
         oy, ox, flips = map(np.array, zip(*draws, strict=True))
@@ -64,17 +63,21 @@ def test_memory_augmentation_matches_the_tfdata_augmentations_statistics():
             chi2 = float(np.sum((counts - len(offsets) / 9) ** 2 / (len(offsets) / 9)))
             assert chi2 < 30, counts  # uniform (8 degrees of freedom: p ~ 2e-4)
         assert 0.45 < flips.mean() < 0.55
-    without_flip = np.asarray(memory.pad_crop_flip(batch[:50], seed=1, step=0, flip=False))
+    without_flip = np.asarray(on_device.pad_crop_flip(batch[:50], 1, np.arange(50), flip=False))
     assert not any(_decode(out)[2] for out in without_flip)
 
 
-def test_random_bits_are_a_function_of_seed_and_step_also_when_compiled():
-    eager = np.asarray(memory.random_bits(3, 11, 64, 3))
-    compiled = tf.function(lambda step: memory.random_bits(3, step, 64, 3))(tf.constant(11))
+def test_random_bits_are_a_function_of_seed_and_place_also_when_compiled_or_split():
+    positions = np.arange(100, 164, dtype="int32")
+    eager = np.asarray(on_device.random_bits(3, positions, 3))
+    compiled = tf.function(lambda p: on_device.random_bits(3, p, 3))(tf.constant(positions))
     np.testing.assert_array_equal(eager, compiled.numpy())
-    assert not np.array_equal(eager, np.asarray(memory.random_bits(3, 12, 64, 3)))
-    assert not np.array_equal(eager, np.asarray(memory.random_bits(4, 11, 64, 3)))
-    out = memory.pad_crop_flip(keras.ops.ones((2, 8, 8, 3)), seed=0, step=0)
+    halves = [np.asarray(on_device.random_bits(3, half, 3)) for half in np.split(positions, 2)]
+    np.testing.assert_array_equal(eager, np.concatenate(halves))  # a batch split on 2 devices
+    assert not np.array_equal(eager, np.asarray(on_device.random_bits(3, positions + 1, 3)))
+    assert not np.array_equal(eager, np.asarray(on_device.random_bits(4, positions, 3)))
+    assert len({tuple(row) for row in eager}) == len(eager)
+    out = on_device.pad_crop_flip(keras.ops.ones((2, 8, 8, 3)), 0, [0, 1])
     assert tuple(out.shape) == (2, 8, 8, 3)
 
 
@@ -99,26 +102,3 @@ def test_cifar_binary_archives_are_read_without_unpacking(tmp_path):
         np.testing.assert_array_equal(images, np.concatenate([expected[m][0] for m in members]))
         np.testing.assert_array_equal(labels, np.concatenate([expected[m][1] for m in members]))
     assert images.shape == (2, 32, 32, 3) and labels.dtype == np.int64
-
-
-def test_the_in_memory_path_works_where_tensorflow_cannot_be_imported():
-    code = (
-        "import os, sys\n"
-        "os.environ['KERAS_BACKEND'] = 'jax'\n"
-        "class Block:\n"
-        "    def find_spec(self, name, path=None, target=None):\n"
-        "        if name.split('.')[0] in ('tensorflow', 'tensorflow_datasets'):\n"
-        "            raise ModuleNotFoundError(f'No module named {name!r}', name=name)\n"
-        "sys.meta_path.insert(0, Block())\n"
-        "import keras_resnet\n"
-        "from keras_resnet.data import memory\n"
-        "images, labels = memory.arrays('fashion_mnist', 'test')\n"
-        "x = memory.cifar_inputs(images[:4], memory.pixel_mean(images), 32)\n"
-        "out = memory.pad_crop_flip(x, 0, 1)\n"
-        "print(images.shape[0], tuple(out.shape) == (4, 32, 32, 1), 'tensorflow' in sys.modules)\n"
-        "try:\n"
-        "    keras_resnet.data.load\n"
-        "except ImportError as error:\n"
-        "    print('needs TensorFlow' in str(error))\n"
-    )
-    assert python_output(code)[-4:] == ["10000", "True", "False", "True"]

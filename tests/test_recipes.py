@@ -328,6 +328,7 @@ def test_deterministic_runs_side_by_side_killed_or_interrupted_are_bit_identical
     assert resumed.returncode == 0 and "resuming from its previous copy" in resumed.stderr
     subprocess.run(command("interrupted"), check=True, capture_output=True, timeout=600)
     assert first.wait(timeout=600) == 0, log.read_text()[-3000:]
+    assert json.loads((tmp_path / "first" / "metrics.json").read_text())["pipeline"] == "memory"
     for name in ("interrupted", "killed"):
         with open(tmp_path / name / "history.csv") as f:
             rows = list(csv.DictReader(f))

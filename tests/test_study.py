@@ -127,6 +127,7 @@ def test_study_killed_during_the_second_net_resumes_and_writes_every_output(tmp_
         sys.executable, "-m", "keras_resnet.cli", "study", "--depths", "8", "--families",
         "plain", "resnet", "--steps", "6", "--steps-per-epoch", "2", "--validation-steps", "1",
         "--batch-size", "32", "--output", str(out), "--data-dir", fashion_dir,
+        "--pipeline", "tfdata",  # the recipes' tests train on memory, the default
     ]  # fmt: skip
     kill_after_epochs(command, out / "resnet8", epochs=1, timeout=300)
     first_metrics = out / "plain8" / "metrics.json"

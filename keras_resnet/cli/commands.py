@@ -290,12 +290,22 @@ def _add_run_options(parser: argparse.ArgumentParser, *, steps_help: str) -> Non
         type=int,
         help="evaluate on this many test batches only, for quick checks (default: all)",
     )
+    parser.add_argument(
+        "--pipeline", choices=["memory", "tfdata"],
+        help="memory: the dataset held in memory, augmented inside the compiled step (no "
+        "TensorFlow needed); tfdata: tensorflow-datasets + tf.data (default: the one a "
+        "resumed run started with, else memory for fashion_mnist, mnist, cifar10/100)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--steps-per-execution", type=int, default=1,
+        help="training steps per compiled call; must divide the epoch's steps (default: 1)",
+    )  # fmt: skip
 
 
 def _run_options(args: argparse.Namespace) -> dict:
     """The values of the options ``_add_run_options`` adds, as keyword arguments."""
     names = ("steps", "steps_per_epoch", "batch_size", "data_dir", "mixed_precision",
-             "validation_steps")  # fmt: skip
+             "validation_steps", "pipeline", "steps_per_execution")  # fmt: skip
     return {name: getattr(args, name) for name in names}
 
 

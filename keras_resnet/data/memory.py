@@ -1,43 +1,58 @@
-"""Small datasets held in memory as arrays, and section 4.2's preprocessing and augmentation
-as backend-agnostic Keras ops, for a training step that runs on the device.
+"""Small datasets held in memory as arrays, decoded once (section 4.2's preprocessing and
+augmentation of them, on the device, is in ``keras_resnet.data.on_device``).
 
-``arrays`` decodes a split once into uint8 images and int64 labels: from the raw files on disk
-without TensorFlow (the IDX files of fashion_mnist and mnist, the binary archives of
-cifar10/100; the pickled "python" archives are never read), else from a prepared TFDS
-dataset. ``cifar_inputs`` and ``pad_crop_flip`` then do on a batch, in Keras ops, what the
-tf.data pipeline does per image: [0, 1] minus the per-pixel training mean, zero padding to the
-target size, and the 4-pixel pad, random crop and flip, drawn from ``(seed, step)`` alone.
+``arrays`` decodes a split into uint8 images and int64 labels, ``load_in_memory`` both splits
+with their class names: from the raw files on disk without TensorFlow (the IDX files of
+fashion_mnist and mnist, the binary archives of cifar10/100; the pickled "python" archives are
+never read), else from a prepared TFDS dataset.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import tarfile
 
-import keras
 import numpy as np
 
+from keras_resnet.data.catalog import CIFAR_STYLE, KNOWN_DATASETS, DatasetDefaults, defaults_for
 from keras_resnet.data.files import CIFAR_ARCHIVES, find_idx_files, source_dirs
 from keras_resnet.data.idx import read_idx
 
+#: The datasets ``load_in_memory`` reads from their raw files (the others need TFDS).
+RAW_FILE_DATASETS = ("fashion_mnist", "mnist", "cifar10", "cifar100")
+#: Class names of the IDX datasets, as TFDS names them (CIFAR's are in their archives).
+IDX_CLASS_NAMES = {
+    "fashion_mnist": (
+        *("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat"),
+        *("Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"),
+    ),
+    "mnist": tuple(str(digit) for digit in range(10)),
+}
 #: Bytes before each CIFAR image in the binary archives: (label bytes, index of the label).
 _CIFAR_LABELS = {"cifar10": (1, 0), "cifar100": (2, 1)}  # cifar100: coarse, then fine
 _CIFAR_MEMBERS = {
     "cifar10": {"train": [f"data_batch_{i}.bin" for i in range(1, 6)], "test": ["test_batch.bin"]},
     "cifar100": {"train": ["train.bin"], "test": ["test.bin"]},
 }
+_CIFAR_NAMES = {"cifar10": "batches.meta.txt", "cifar100": "fine_label_names.txt"}
 
 
-def _read_cifar(archive: str, name: str, split: str) -> tuple[np.ndarray, np.ndarray]:
-    label_bytes, label_index = _CIFAR_LABELS[name]
-    record = label_bytes + 32 * 32 * 3
-    wanted = _CIFAR_MEMBERS[name][split]
+def _read_cifar_members(archive: str, wanted: list[str]) -> dict[str, bytes]:
     chunks = {}
     with tarfile.open(archive, "r:gz") as tar:
         for member in tar:
             base = os.path.basename(member.name)
             if member.isfile() and base in wanted:
                 chunks[base] = tar.extractfile(member).read()  # read, never extracted
+    return chunks
+
+
+def _read_cifar(archive: str, name: str, split: str) -> tuple[np.ndarray, np.ndarray]:
+    label_bytes, label_index = _CIFAR_LABELS[name]
+    record = label_bytes + 32 * 32 * 3
+    wanted = _CIFAR_MEMBERS[name][split]
+    chunks = _read_cifar_members(archive, wanted)
     missing = [m for m in wanted if m not in chunks]
     if missing or any(len(chunks[m]) % record for m in wanted):
         raise ValueError(f"{archive!r} is not a CIFAR binary archive (missing or cut: {missing})")
@@ -46,18 +61,42 @@ def _read_cifar(archive: str, name: str, split: str) -> tuple[np.ndarray, np.nda
     return np.ascontiguousarray(images), rows[:, label_index].astype(np.int64)
 
 
-def _from_raw_files(name: str, split: str, data_dir: str | None):
+def _raw_source(name: str, data_dir: str | None) -> str | dict | None:
+    """The CIFAR archive, or the IDX files by split, of ``name`` on disk; None if absent."""
     for directory in source_dirs(name, data_dir):
-        if name in ("fashion_mnist", "mnist"):
+        if name in IDX_CLASS_NAMES:
             files = find_idx_files(directory)
             if files is not None:
-                images, labels = (read_idx(path) for path in files[split])
-                return images[..., None], labels.astype(np.int64)
+                return files
         elif name in CIFAR_ARCHIVES:
             archive = os.path.join(directory, CIFAR_ARCHIVES[name][0])
             if os.path.isfile(archive):
-                return _read_cifar(archive, name, split)
+                return archive
     return None
+
+
+def _from_raw_files(name: str, split: str, data_dir: str | None):
+    source = _raw_source(name, data_dir)
+    if isinstance(source, dict):
+        images, labels = (read_idx(path) for path in source[split])
+        return images[..., None], labels.astype(np.int64)
+    if source is not None:
+        return _read_cifar(source, name, split)
+    return None
+
+
+def _tfds_builder(name: str, data_dir: str | None):
+    try:
+        import tensorflow_datasets  # noqa: F401
+    except ImportError:
+        raise FileNotFoundError(
+            f"No raw files of {name!r} in {source_dirs(name, data_dir)}, and reading it "
+            "through tensorflow-datasets needs the [tensorflow] extra: pip install "
+            "'keras-resnet-zoo[tensorflow]'."
+        ) from None
+    from keras_resnet.data.sources import get_builder
+
+    return get_builder(name, data_dir)
 
 
 def arrays(
@@ -80,17 +119,9 @@ def arrays(
     found = _from_raw_files(name, split, data_dir)
     if found is not None:
         return found
-    try:
-        import tensorflow_datasets as tfds
-    except ImportError:
-        raise FileNotFoundError(
-            f"No raw files of {name!r} in {source_dirs(name, data_dir)}, and reading it "
-            "through tensorflow-datasets needs the [tensorflow] extra: pip install "
-            "'keras-resnet-zoo[tensorflow]'."
-        ) from None
-    from keras_resnet.data.sources import get_builder
+    builder = _tfds_builder(name, data_dir)
+    import tensorflow_datasets as tfds
 
-    builder = get_builder(name, data_dir)
     images, labels = tfds.as_numpy(builder.as_dataset(split, batch_size=-1, as_supervised=True))
     return images, labels.astype(np.int64)
 
@@ -106,76 +137,76 @@ def pixel_mean(images: np.ndarray) -> np.ndarray:
     return (images.astype(np.float64).sum(axis=0) / len(images) / 255.0).astype(np.float32)
 
 
-def cifar_inputs(images, mean, size: int):
-    """A batch of uint8 images as the CIFAR pipeline delivers them before augmentation:
-    [0, 1] minus the per-pixel ``mean``, zero padded (centred) to ``size`` x ``size``.
+def class_names(name: str, data_dir: str | None = None) -> tuple[str, ...]:
+    """A dataset's class names, as TFDS gives them: from the package (fashion_mnist, mnist),
+    the CIFAR binary archive's names file, else the prepared TFDS dataset.
 
     Example:
-        >>> x = cifar_inputs(np.full((2, 28, 28, 1), 255, np.uint8), np.zeros((28, 28, 1)), 32)
-        >>> tuple(x.shape), float(keras.ops.max(x)), float(x[0, 0, 0, 0])
-        ((2, 32, 32, 1), 1.0, 0.0)
+        >>> class_names("fashion_mnist")[:2]
+        ('T-shirt/top', 'Trouser')
     """
-    x = keras.ops.cast(images, "float32") / 255.0 - keras.ops.cast(mean, "float32")
-    height, width = x.shape[1], x.shape[2]
-    top, left = (size - height) // 2, (size - width) // 2
-    pads = [[0, 0], [top, size - height - top], [left, size - width - left], [0, 0]]
-    return keras.ops.pad(x, pads)
+    if name in IDX_CLASS_NAMES:
+        return IDX_CLASS_NAMES[name]
+    source = _raw_source(name, data_dir)
+    if isinstance(source, str):
+        text = _read_cifar_members(source, [_CIFAR_NAMES[name]]).get(_CIFAR_NAMES[name], b"")
+        names = tuple(line.strip() for line in text.decode("ascii").splitlines() if line.strip())
+        if len(names) != KNOWN_DATASETS[name].classes:
+            raise ValueError(f"{source!r} lists {len(names)} class names, not {name}'s classes")
+        return names
+    builder = _tfds_builder(name, data_dir)
+    return tuple(builder.info.features[builder.info.supervised_keys[1]].names)
 
 
-def _hash(x):
-    """A 32-bit integer hash (lowbias32) in int32 Keras ops; right shifts made logical."""
-
-    def shift(v, k):
-        return keras.ops.bitwise_and(keras.ops.right_shift(v, k), (1 << (32 - k)) - 1)
-
-    x = keras.ops.bitwise_xor(x, shift(x, 16))
-    x = keras.ops.multiply(x, np.int32(0x21F0AAAD))
-    x = keras.ops.bitwise_xor(x, shift(x, 15))
-    x = keras.ops.multiply(x, np.int32(0xD35A2D97 - (1 << 32)))
-    return keras.ops.bitwise_xor(x, shift(x, 15))
-
-
-def random_bits(seed: int, step, count: int, streams: int):
-    """``(count, streams)`` non-negative int32 random numbers (31 bits), a function of
-    (seed, step, position) alone: the same on every backend, in or out of a compiled step.
+@dataclasses.dataclass(frozen=True)
+class InMemoryDataset:
+    """Both splits of a small dataset as uint8 images (N, H, W, C) and int64 labels, with its
+    class names; ``info()`` says what ``keras_resnet.data.info`` says of it.
 
     Example:
-        >>> bits = random_bits(0, 5, count=4, streams=2)
-        >>> tuple(bits.shape), bool(keras.ops.all(bits >= 0))
-        ((4, 2), True)
+        >>> ds = load_in_memory("fashion_mnist")  # doctest: +SKIP
+        >>> ds.info()["splits"]  # doctest: +SKIP
+        {'train': 60000, 'test': 10000}
     """
-    base = _hash(keras.ops.cast(step, "int32") + _hash(keras.ops.convert_to_tensor(seed, "int32")))
-    index = keras.ops.reshape(keras.ops.arange(count * streams, dtype="int32"), (count, streams))
-    return keras.ops.bitwise_and(_hash(keras.ops.bitwise_xor(index, base)), 0x7FFFFFFF)
+
+    name: str
+    train: tuple[np.ndarray, np.ndarray]
+    test: tuple[np.ndarray, np.ndarray]
+    class_names: tuple[str, ...]
+
+    def info(self) -> dict:
+        image_shape = tuple(self.train[0].shape[1:])
+        return {
+            "name": self.name,
+            "classes": len(self.class_names),
+            "class_names": list(self.class_names),
+            "splits": {"train": len(self.train[1]), "test": len(self.test[1])},
+            "image_shape": image_shape,
+            "defaults": self.defaults,
+        }
+
+    @property
+    def defaults(self) -> DatasetDefaults:
+        return defaults_for(self.name, tuple(self.train[0].shape[1:]))
 
 
-def pad_crop_flip(x, seed: int, step, *, padding: int = 4, flip: bool = True):
-    """Section 4.2's augmentation of a batch, as the tf.data pipeline's ``pad_crop_flip`` per
-    image: zero-pad by ``padding``, a crop back at an offset uniform in [0, 2 * padding] on
-    each axis, a horizontal flip with probability 1/2, drawn from (``seed``, ``step``).
-    Gathers, not products: every pixel is copied exactly, on any device.
+def load_in_memory(name: str, data_dir: str | None = None) -> InMemoryDataset:
+    """Both splits of a dataset whose images get the CIFAR pipeline (section 4.2), decoded
+    once into memory (``arrays``), with its class names.
 
     Example:
-        >>> out = pad_crop_flip(np.ones((3, 32, 32, 1), "float32"), seed=0, step=7)
-        >>> tuple(out.shape)
-        (3, 32, 32, 1)
+        >>> load_in_memory("fashion_mnist").test[0].shape  # doctest: +SKIP
+        (10000, 28, 28, 1)
     """
-    batch, height, width, channels = x.shape
-    bits = random_bits(seed, step, batch, 3)
-    offsets = keras.ops.mod(bits[:, :2], 2 * padding + 1)
-    padded = keras.ops.pad(x, [[0, 0], [padding, padding], [padding, padding], [0, 0]])
-    rows = keras.ops.expand_dims(offsets[:, 0], 1) + keras.ops.arange(height, dtype="int32")
-    rows = keras.ops.broadcast_to(
-        keras.ops.reshape(rows, (batch, height, 1, 1)),
-        (batch, height, width + 2 * padding, channels),
+    known = KNOWN_DATASETS.get(name)
+    if known is not None and known.style != CIFAR_STYLE:
+        raise ValueError(
+            f"{name!r} does not fit in memory; use pipeline='tfdata'. The in-memory path "
+            f"takes small datasets such as {', '.join(RAW_FILE_DATASETS)}."
+        )
+    return InMemoryDataset(
+        name=name,
+        train=arrays(name, "train", data_dir=data_dir),
+        test=arrays(name, "test", data_dir=data_dir),
+        class_names=class_names(name, data_dir),
     )
-    out = keras.ops.take_along_axis(padded, rows, axis=1)
-    cols = keras.ops.expand_dims(offsets[:, 1], 1) + keras.ops.arange(width, dtype="int32")
-    cols = keras.ops.broadcast_to(
-        keras.ops.reshape(cols, (batch, 1, width, 1)), (batch, height, width, channels)
-    )
-    out = keras.ops.take_along_axis(out, cols, axis=2)
-    if not flip:
-        return out
-    flips = keras.ops.reshape(keras.ops.mod(bits[:, 2], 2) == 1, (batch, 1, 1, 1))
-    return keras.ops.where(flips, keras.ops.flip(out, axis=2), out)

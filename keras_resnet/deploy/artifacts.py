@@ -309,7 +309,7 @@ def export(
     check_positive("samples", samples, allow_none=False)
     path = _check_path(format, os.fspath(path), overwrite)
     runtimes.require(format, quantize)
-    from keras_resnet.recipes.evaluate import load_model
+    from keras_resnet.models.saved import load_model
 
     model = load_model(model)
     images, checks, labels, checked_on = _images(model, calibration, samples, data_dir, quantize)

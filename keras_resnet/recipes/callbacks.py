@@ -72,6 +72,8 @@ class AtomicModelCheckpoint(keras.callbacks.Callback):
 
     ``best`` starts at ``initial_value_threshold``: a resumed run passes the best value its
     history holds, so a worse epoch after a restart does not replace the best model.
+    ``target``: the model to save, where it is not the one trained (a network inside the
+    model that trains it).
 
     Example:
         >>> AtomicModelCheckpoint("best.keras", monitor="val_accuracy").best
@@ -79,8 +81,10 @@ class AtomicModelCheckpoint(keras.callbacks.Callback):
     """
 
     def __init__(self, filepath: str, monitor: str | None = None, *, mode: str = "max",
-                 initial_value_threshold: float | None = None):  # fmt: skip
+                 initial_value_threshold: float | None = None,
+                 target: keras.Model | None = None):  # fmt: skip
         super().__init__()
+        self.target = target
         check_choice("mode", mode, ("max", "min"))
         self.filepath, self.monitor, self.mode = filepath, monitor, mode
         worst = float("-inf") if mode == "max" else float("inf")
@@ -96,7 +100,8 @@ class AtomicModelCheckpoint(keras.callbacks.Callback):
                 return
             self.best = float(value)
         try:
-            atomic_write(self.filepath, lambda tmp: self.model.save(tmp))
+            model = self.target or self.model
+            atomic_write(self.filepath, lambda tmp: model.save(tmp))
         except OSError as error:  # a full disk, a folder in the way: name the file
             raise OSError(f"Cannot save the model to {self.filepath!r}: {error}") from error
 

@@ -7,15 +7,29 @@ MirroredStrategy); the PyTorch backend trains on one device only.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 
 import keras
-import tensorflow as tf
 
 STRATEGIES = ("mirrored", "multiworker", "tpu")
 #: The strategy names each Keras backend supports (None, one device, everywhere).
 BACKEND_STRATEGIES = {"tensorflow": STRATEGIES, "jax": ("mirrored",), "torch": ()}
+
+
+class OneDevice:
+    """The default strategy off TensorFlow: one device, nothing to distribute.
+
+    Example:
+        >>> OneDevice().num_replicas_in_sync
+        1
+    """
+
+    num_replicas_in_sync = 1
+
+    def scope(self):
+        return contextlib.nullcontext()
 
 
 class DataParallelStrategy:
@@ -37,7 +51,7 @@ class DataParallelStrategy:
         return self.distribution.scope()
 
 
-def resolve_strategy(strategy) -> tf.distribute.Strategy:
+def resolve_strategy(strategy):
     """A strategy object for ``strategy``: None (the default), a name, or a strategy.
 
     ``"mirrored"``: every local GPU (or CPU device); ``"multiworker"``: the cluster in
@@ -49,11 +63,11 @@ def resolve_strategy(strategy) -> tf.distribute.Strategy:
         >>> resolve_strategy(None).num_replicas_in_sync
         1
     """
-    if strategy is None:
-        return tf.distribute.get_strategy()
-    if isinstance(strategy, tf.distribute.Strategy | DataParallelStrategy):
-        return strategy
     backend = keras.backend.backend()
+    if isinstance(strategy, DataParallelStrategy | OneDevice) or _is_tf_strategy(strategy):
+        return strategy
+    if strategy is None:
+        return _tf().distribute.get_strategy() if backend == "tensorflow" else OneDevice()
     if strategy in STRATEGIES and strategy not in BACKEND_STRATEGIES.get(backend, ()):
         allowed = ", ".join(repr(name) for name in (None, *BACKEND_STRATEGIES.get(backend, ())))
         raise ValueError(
@@ -63,6 +77,7 @@ def resolve_strategy(strategy) -> tf.distribute.Strategy:
         )
     if backend == "jax":
         return DataParallelStrategy()
+    tf = _tf()
     if strategy == "mirrored":
         return tf.distribute.MirroredStrategy()
     if strategy == "multiworker":
@@ -79,6 +94,32 @@ def resolve_strategy(strategy) -> tf.distribute.Strategy:
     raise ValueError(
         f"The `strategy` argument should be None, a tf.distribute.Strategy or one of "
         f"{STRATEGIES}. Received: strategy={strategy!r}"
+    )
+
+
+def _tf():
+    import tensorflow as tf
+
+    return tf
+
+
+def _is_tf_strategy(strategy) -> bool:
+    """Whether ``strategy`` is a ``tf.distribute.Strategy`` (never imports TensorFlow)."""
+    return any(
+        kind.__module__.startswith("tensorflow") and kind.__name__.endswith("Strategy")
+        for kind in type(strategy).__mro__
+    )
+
+
+def is_multiworker(strategy) -> bool:
+    """Whether ``strategy`` is a ``tf.distribute.MultiWorkerMirroredStrategy``.
+
+    Example:
+        >>> is_multiworker(OneDevice())
+        False
+    """
+    return _is_tf_strategy(strategy) and isinstance(
+        strategy, _tf().distribute.MultiWorkerMirroredStrategy
     )
 
 

@@ -2,41 +2,15 @@
 
 from __future__ import annotations
 
-import os
-
 import keras
 import numpy as np
-import tensorflow as tf
 
 from keras_resnet import data
-from keras_resnet.archive import check_keras_archive
-from keras_resnet.data import transforms
 from keras_resnet.data.catalog import CIFAR_STYLE, KNOWN_DATASETS
-from keras_resnet.errors import reading
-from keras_resnet.models import recursion_limit
+from keras_resnet.models.saved import load_model
 from keras_resnet.vocabulary import check_choice, check_positive
 
 CROPS = ("center", "ten", "multiscale")
-
-
-def load_model(model_or_path) -> keras.Model:
-    """A keras.Model as it is, or loaded from a ``.keras`` file (any depth, ResNet-1202 too).
-
-    Example:
-        >>> load_model(keras_resnet.ResNet20()).name
-        'resnet20'
-    """
-    if isinstance(model_or_path, keras.Model):
-        return model_or_path
-    path = os.fspath(model_or_path) if isinstance(model_or_path, str | os.PathLike) else None
-    if path is None or not os.path.isfile(path) or not path.endswith(".keras"):
-        raise FileNotFoundError(
-            "The `model` argument should be a keras.Model or the path of an existing .keras "
-            f"file. Received: model={model_or_path if path is None else path!r}"
-        )
-    check_keras_archive(path)
-    with recursion_limit(50_000), reading(path, "a Keras .keras model"):
-        return keras.saving.load_model(path)  # ResNet-1202 is deeper than Python's default
 
 
 def check_fits(model: keras.Model, dataset: str, classes: int, channels: int | None) -> None:
@@ -116,6 +90,10 @@ def evaluate(
     data.check_name(dataset, argument="dataset")
     model = load_model(model_or_path)
     check_fits_known(model, dataset)  # before a download that may take an hour
+    import tensorflow as tf  # the evaluation views are tf.data pipelines
+
+    from keras_resnet.data import transforms
+
     ds, defaults, size = data.decoded(dataset, split, data_dir=data_dir)
     about = data.info(dataset, data_dir)
     cifar_style = defaults.style == CIFAR_STYLE

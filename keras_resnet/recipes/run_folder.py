@@ -16,6 +16,7 @@ import json
 import os
 import warnings
 
+from keras_resnet.io import write_text_atomic
 from keras_resnet.lock import LOCK_FILE
 
 #: What a run writes into its folder (the lock file aside).
@@ -24,6 +25,8 @@ RUN_FOLDERS = ("logs", "backup")
 WEIGHTS = "latest.weights.h5"
 METADATA = "training_metadata.json"
 PREVIOUS = ".bkp"  # the suffix BackupAndRestore(double_checkpoint=True) gives the copies
+#: In backup/: the pipeline the run was started with (its backups fit that pipeline's model).
+PIPELINE = "pipeline.txt"
 
 
 def check_not_foreign(output_dir: str) -> None:
@@ -176,12 +179,43 @@ def resume_state(backup_dir: str) -> tuple[int, str | None]:
     return epoch, previous
 
 
-def check_resume(output_dir: str, num_epochs: int, steps_per_epoch: int) -> int:
+def recorded_pipeline(backup_dir: str) -> str | None:
+    """The pipeline whose resume state ``backup_dir`` holds: what ``record_pipeline`` wrote,
+    ``"tfdata"`` for a state from before there was a choice, None without one.
+
+    Example:
+        >>> recorded_pipeline("/nonexistent/backup") is None
+        True
+    """
+    path = os.path.join(backup_dir, PIPELINE)
+    if os.path.isfile(path) and not os.path.islink(path):
+        with open(path) as f:
+            return f.read().strip()
+    return "tfdata" if os.path.isfile(os.path.join(backup_dir, METADATA)) else None
+
+
+def record_pipeline(backup_dir: str, pipeline: str) -> None:
+    """Write which pipeline a run's resume state belongs to (before its first backup).
+
+    Example:
+        >>> import tempfile
+        >>> backup = os.path.join(tempfile.mkdtemp(), "backup")
+        >>> record_pipeline(backup, "memory")
+        >>> recorded_pipeline(backup)
+        'memory'
+    """
+    os.makedirs(backup_dir, exist_ok=True)
+    write_text_atomic(os.path.join(backup_dir, PIPELINE), pipeline + "\n")
+
+
+def check_resume(output_dir: str, num_epochs: int, steps_per_epoch: int,
+                 pipeline: str = "tfdata") -> int:  # fmt: skip
     """Check a run folder's history and resume state against each other and against this
     run's plan; returns the finished epochs the run resumes after.
 
     Refused: a damaged ``history.csv``, a resume state that cannot be read, that claims more
-    epochs than the history lists or than the run has, or whose epochs were another length.
+    epochs than the history lists or than the run has, whose epochs were another length, or
+    that another ``pipeline`` wrote (its weights fit another model).
 
     Example:
         >>> check_resume("/nonexistent/run", num_epochs=4, steps_per_epoch=10)
@@ -191,6 +225,13 @@ def check_resume(output_dir: str, num_epochs: int, steps_per_epoch: int) -> int:
     rows = read_run_history(history_path)
     done, _ = resume_state(os.path.join(output_dir, "backup"))
     metadata = os.path.join(output_dir, "backup", METADATA)
+    recorded = recorded_pipeline(os.path.join(output_dir, "backup"))
+    if done and recorded != pipeline:
+        raise ValueError(
+            f"The run in {output_dir!r} was started with pipeline={recorded!r} "
+            f"({os.path.join(output_dir, 'backup', PIPELINE)!r}); resume it with that "
+            f"pipeline (--pipeline {recorded}), or choose another output_dir."
+        )
     if done > num_epochs:
         raise _damaged(metadata, f"it records {done} finished epochs; this run has {num_epochs}")
     if len(rows) < done:

@@ -22,10 +22,11 @@ from keras_resnet import data, models
 from keras_resnet.io import read_json, write_json_atomic, write_text_atomic
 from keras_resnet.lock import LOCK_FILE, directory_lock
 from keras_resnet.recipes.callbacks import read_history
+from keras_resnet.recipes.in_memory import PIPELINES, default_pipeline
 from keras_resnet.recipes.plot import plot_depth_study
 from keras_resnet.recipes.registry import FAMILIES, family_recipe
 from keras_resnet.recipes.train import check_policy, train
-from keras_resnet.vocabulary import check_positive, check_seed
+from keras_resnet.vocabulary import check_choice, check_positive, check_seed
 
 SETTINGS_FILE = "study.json"
 RESULT_COLUMNS = (
@@ -114,7 +115,10 @@ def _claim_folder(output_dir: str, settings: dict, nets: list[tuple[str, int]]) 
     path = os.path.join(output_dir, SETTINGS_FILE)
     if os.path.isfile(path):
         stored = read_json(path)
-        differ = {k: stored.get(k) for k in _SETTING_KEYS if stored.get(k) != settings[k]}
+        stored.setdefault("pipeline", "tfdata")  # studies from before the choice used tf.data
+        settings = {**settings, "pipeline": settings["pipeline"] or stored["pipeline"]}
+        keys = (*_SETTING_KEYS, "pipeline")
+        differ = {k: stored.get(k) for k in keys if stored.get(k) != settings[k]}
         if differ:
             theirs = ", ".join(f"{k}={v!r}" for k, v in differ.items())
             ours = ", ".join(f"{k}={settings[k]!r}" for k in differ)
@@ -129,6 +133,7 @@ def _claim_folder(output_dir: str, settings: dict, nets: list[tuple[str, int]]) 
             "not a study folder. Choose a new or empty output_dir."
         )
     else:
+        settings["pipeline"] = settings["pipeline"] or default_pipeline(settings["dataset"])
         stored = {**settings, "nets": [], "commit": source_commit(),
                   "created": datetime.datetime.now().isoformat(timespec="seconds")}  # fmt: skip
     names = [f"{f}{d}" for f, d in nets]
@@ -340,11 +345,10 @@ def write_outputs(output_dir: str) -> StudyResult:
     """
     settings = read_json(os.path.join(output_dir, SETTINGS_FILE))
     nets = [_split_name(n) for n in settings["nets"]]
-    about = data.info(settings["dataset"], settings.get("data_dir"), download=False)
-    shape = (32, 32, about["image_shape"][-1])
+    classes, channels = _classes_and_channels(settings["dataset"], settings.get("data_dir"))
     rows, histories = [], {}
     for family, depth in nets:
-        row = _net_row(output_dir, family, depth, shape, about["classes"], settings)
+        row = _net_row(output_dir, family, depth, (32, 32, channels), classes, settings)
         if row is not None:
             rows.append(row)
         history = read_history(os.path.join(output_dir, f"{family}{depth}", "history.csv"))
@@ -352,7 +356,7 @@ def write_outputs(output_dir: str) -> StudyResult:
             histories.setdefault(family, {})[depth] = history
     families = [f for f in FAMILIES if any(f == n[0] for n in nets)]
     summary = summarize(rows, families, [d for _, d in nets])
-    summary["settings"] = {k: settings[k] for k in (*_SETTING_KEYS, "commit")}
+    summary["settings"] = {k: settings.get(k) for k in (*_SETTING_KEYS, "pipeline", "commit")}
     _write_results_csv(os.path.join(output_dir, "results.csv"), rows)
     write_text_atomic(os.path.join(output_dir, "table.md"), _table(rows, settings))
     write_json_atomic(os.path.join(output_dir, "summary.json"), summary)
@@ -363,6 +367,16 @@ def write_outputs(output_dir: str) -> StudyResult:
             title=f"{settings['dataset']}: training (dashed) and test (bold) error",
         )
     return StudyResult(rows=rows, summary=summary, output_dir=output_dir)
+
+
+def _classes_and_channels(dataset: str, data_dir: str | None) -> tuple[int, int]:
+    """A dataset's classes and image channels: from the catalog where known (no reading),
+    else from its prepared TFDS dataset."""
+    known = data.KNOWN_DATASETS.get(dataset)
+    if known is not None:
+        return known.classes, known.channels
+    about = data.info(dataset, data_dir, download=False)
+    return about["classes"], about["image_shape"][-1]
 
 
 def _split_name(name: str) -> tuple[str, int]:
@@ -384,6 +398,8 @@ def study(
     validation_steps: int | None = None,
     batch_size: int | None = None,
     data_dir: str | None = None,
+    pipeline: str | None = None,
+    steps_per_execution: int = 1,
     verbose="auto",
     log: Callable[[str], None] = print,
 ) -> StudyResult:
@@ -408,6 +424,10 @@ def study(
         steps, steps_per_epoch, validation_steps, batch_size: As in ``recipes.train``, for
             quick checks (``steps`` replaces ``epochs``).
         data_dir: TFDS data directory.
+        pipeline: As in ``recipes.train``, for every net; a study keeps the pipeline it
+            started with (None: that one, or for a new study memory where the dataset fits;
+            a study from before the choice used tf.data).
+        steps_per_execution: As in ``recipes.train``.
         verbose: Passed to ``fit``.
         log: Where progress lines go.
 
@@ -430,8 +450,9 @@ def study(
             f"`steps_per_epoch` ({steps_per_epoch})."
         )
     check_policy(mixed_precision)
+    check_choice("pipeline", pipeline, (None, *PIPELINES))
     recipes_by_net = {net: family_recipe(dataset, *net) for net in nets}
-    about = data.info(dataset, data_dir)
+    channels = _classes_and_channels(dataset, data_dir)[1]
     settings = {
         "dataset": dataset,
         "epochs": None if steps else epochs,
@@ -441,6 +462,7 @@ def study(
         "steps_per_epoch": steps_per_epoch,
         "validation_steps": validation_steps,
         "batch_size": batch_size,
+        "pipeline": pipeline,
     }
     # One study per folder; each net's run also locks its own subfolder.
     with directory_lock(output_dir, purpose="a depth study"):
@@ -452,7 +474,7 @@ def study(
         stored["data_dir"] = data_dir
         write_json_atomic(os.path.join(output_dir, SETTINGS_FILE), stored)
 
-        shape = (32, 32, about["image_shape"][-1])
+        shape = (32, 32, channels)
         costs = {
             net: models.count_flops(models.get_model(f"{net[0]}{net[1]}", input_shape=shape))
             for net in nets
@@ -480,6 +502,7 @@ def study(
                 recipe, output_dir=folder, steps_per_epoch=steps_per_epoch, compress_schedule=True,
                 mixed_precision=mixed_precision, data_dir=data_dir, seed=seed,
                 batch_size=batch_size, validation_steps=validation_steps, callbacks=[progress],
+                pipeline=stored["pipeline"], steps_per_execution=steps_per_execution,
                 verbose=verbose, **plan,
             )  # fmt: skip
             log(

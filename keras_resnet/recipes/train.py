@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import importlib.util
 import json
 import math
 import os
@@ -13,9 +14,9 @@ import time
 import warnings
 
 import keras
-import tensorflow as tf
 
 from keras_resnet import data, models
+from keras_resnet.data.memory import InMemoryDataset, load_in_memory
 from keras_resnet.io import read_json, write_json_atomic, write_text_atomic
 from keras_resnet.lock import directory_lock
 from keras_resnet.recipes import registry
@@ -24,10 +25,24 @@ from keras_resnet.recipes.callbacks import (
     ResumableCSVLogger,
     read_history,
 )
-from keras_resnet.recipes.distribute import is_chief, resolve_strategy
+from keras_resnet.recipes.distribute import is_chief, is_multiworker, resolve_strategy
+from keras_resnet.recipes.in_memory import (
+    PIPELINES,
+    default_pipeline,
+    feeds,
+    on_device_model,
+    stream_seed,
+)
 from keras_resnet.recipes.plot import plot_error_curves
 from keras_resnet.recipes.recipe import Recipe
-from keras_resnet.recipes.run_folder import RUN_FILES, RUN_FOLDERS, check_not_foreign, check_resume
+from keras_resnet.recipes.run_folder import (
+    RUN_FILES,
+    RUN_FOLDERS,
+    check_not_foreign,
+    check_resume,
+    record_pipeline,
+    recorded_pipeline,
+)
 from keras_resnet.schedules import PaperSchedule, WarmupUntilError
 from keras_resnet.vocabulary import DTYPE_POLICIES, check_choice, check_positive, check_seed
 from keras_resnet.zoo.checkpoint import Checkpoint, Preprocessing
@@ -95,7 +110,7 @@ def _finished_run(output_dir: str, recipe: Recipe) -> TrainResult | None:
     if read_json(recipe_path) != json.loads(recipe.to_json()):
         return None  # _claim_output_dir refuses it with a clear error
     metrics = read_json(metrics_path)
-    from keras_resnet.recipes.evaluate import load_model
+    from keras_resnet.models.saved import load_model
 
     model = load_model(os.path.join(output_dir, "last.keras"))
     return TrainResult(model=model, history=None, metrics=metrics, output_dir=output_dir)
@@ -198,7 +213,7 @@ class Throughput(keras.callbacks.Callback):
     def on_train_batch_end(self, batch, logs=None):
         if self._seen_first:
             self.seconds += time.perf_counter() - self._start
-            self.batches += 1
+            self.batches += getattr(self.model, "steps_per_execution", 1)  # steps per call
         self._seen_first = True
 
     @property
@@ -252,6 +267,8 @@ def train(
     callbacks=(),
     overwrite: bool = False,
     deterministic: bool = False,
+    pipeline: str | None = None,
+    steps_per_execution: int = 1,
     verbose="auto",
 ) -> TrainResult:
     """Train a recipe with ``model.fit`` and write its outputs to ``output_dir``.
@@ -296,6 +313,14 @@ def train(
             across machines, TensorFlow versions or thread counts, or under a
             ``tf.distribute`` strategy with several devices. Op determinism stays on for the
             rest of the process; its cost is measured in bench/train.py.
+        pipeline: ``"memory"``: the dataset decoded once into memory and section 4.2's
+            augmentation done inside the compiled step, on the device (no TensorFlow needed
+            for fashion_mnist, mnist, cifar10 and cifar100 read from their raw files);
+            ``"tfdata"``: tensorflow-datasets and tf.data. Default: the pipeline a resumed
+            run started with, else memory for those four datasets and tf.data for others.
+            The saved models are the same plain network either way.
+        steps_per_execution: Training steps per compiled call (Keras' ``compile`` option),
+            so short steps are not bound by Python; it must divide the epoch's steps.
         verbose: Passed to ``fit``.
 
     Example:
@@ -307,19 +332,20 @@ def train(
     recipe = registry.get(recipe)
     start = time.time()
     # Every argument is checked before anything is written.
-    check_positive("batch_size", batch_size)
-    check_positive("validation_steps", validation_steps)
-    check_seed(seed)
-    check_policy(mixed_precision)
+    _check_arguments(batch_size, validation_steps, steps_per_execution, seed, mixed_precision,
+                     pipeline)  # fmt: skip
     if deterministic:
         seed = 0 if seed is None else seed
         enable_determinism()
     strategy = resolve_strategy(strategy)
     global_batch = batch_size or recipe.batch_size
-    about = data.info(recipe.dataset, data_dir)
+    pipeline = choose_pipeline(pipeline, recipe.dataset, output_dir)
+    in_memory = load_in_memory(recipe.dataset, data_dir) if pipeline == "memory" else None
+    about = in_memory.info() if in_memory else data.info(recipe.dataset, data_dir)
     per_epoch, num_epochs = _steps_plan(
         recipe, steps, epochs, steps_per_epoch, about["splits"]["train"], global_batch
     )
+    _check_steps_per_execution(steps_per_execution, per_epoch)
     if compress_schedule:
         recipe = compressed(recipe, per_epoch * num_epochs)
     chief = is_chief()
@@ -335,43 +361,46 @@ def train(
         work_dir = output_dir if chief else tempfile.mkdtemp(prefix="keras_resnet_worker_")
         if chief:
             _claim_output_dir(output_dir, recipe, write=False)  # another recipe's: refused now
-        done = check_resume(work_dir, num_epochs, per_epoch) if finished is None else 0
+        done = check_resume(work_dir, num_epochs, per_epoch, pipeline) if finished is None else 0
         if seed is not None:
             keras.utils.set_random_seed(seed)
-        # A resumed seeded run skips exactly what its finished epochs used.
-        skip = done * per_epoch * global_batch if seed is not None else 0
-        train_ds, test_ds = _pipelines(
-            recipe, about, global_batch, data_dir, seed, validation_steps, skip=skip
-        )
+        # A resumed seeded run starts its data where its finished epochs ended.
+        data_feeds = _feeds(
+            recipe, about, in_memory, global_batch, data_dir, seed, validation_steps,
+            start_step=done * per_epoch if seed is not None else 0,
+        )  # fmt: skip
         policy = mixed_precision or recipe.mixed_precision
         with dtype_policy(policy), strategy.scope():
-            model = _build_model(recipe, about, weights)  # bad weights fail before any write
-            schedule = _compile(
-                model, recipe, about, global_batch / recipe.batch_size if scale_lr else 1.0
-            )
+            network = _build_model(recipe, about, weights)  # bad weights fail before any write
+            model = on_device_model(network, in_memory, data_feeds.seed) if in_memory else network
+            schedule = _compile_all(model, network, recipe, about, lr_scale=global_batch /
+                                    recipe.batch_size if scale_lr else 1.0,
+                                    steps_per_execution=steps_per_execution)  # fmt: skip
         if finished is not None:
             _remove_outputs(output_dir)  # --overwrite: only now that the new run can start
         if chief:
             _claim_output_dir(output_dir, recipe)
-        if isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):
-            _patch_for_multiworker(model, strategy, next(iter(train_ds)))
+        record_pipeline(os.path.join(work_dir, "backup"), pipeline)
+        if is_multiworker(strategy):
+            _patch_for_multiworker(model, strategy, next(iter(data_feeds.train)))
         throughput = Throughput(global_batch)
         history = model.fit(
-            train_ds,
+            data_feeds.train,
             epochs=num_epochs,
             steps_per_epoch=per_epoch,
-            validation_data=test_ds,
             callbacks=[
-                *_callbacks(recipe, schedule, work_dir, output_dir if chief else None),
+                *_callbacks(recipe, schedule, work_dir, output_dir if chief else None, network),
                 throughput,
                 *callbacks,
             ],
-            shuffle=False,  # the tf.data pipeline shuffles
+            shuffle=False,  # the data is shuffled already
             verbose=verbose,
+            **data_feeds.validation_arguments(),
         )
         _check_iterations(model, num_epochs * per_epoch, work_dir)
-        metrics = _final_metrics(model, test_ds, recipe, num_epochs, start, throughput, strategy)
-        metrics["dtype_policy"] = policy or "float32"
+        metrics = _final_metrics(model, data_feeds, recipe, num_epochs, start, throughput)
+        metrics.update(replicas=strategy.num_replicas_in_sync, pipeline=pipeline,
+                       dtype_policy=policy or "float32")  # fmt: skip
         test_split = about["splits"]["test"]
         metrics["test_images"] = (
             min(test_split, validation_steps * global_batch) if validation_steps else test_split
@@ -381,7 +410,93 @@ def train(
             _write_outputs(output_dir, recipe, metrics)
         # The resume state goes only now that metrics.json and the models are written.
         shutil.rmtree(os.path.join(output_dir, "backup") if chief else work_dir, True)
-        return TrainResult(model=model, history=history, metrics=metrics, output_dir=output_dir)
+        return TrainResult(model=network, history=history, metrics=metrics, output_dir=output_dir)
+
+
+def _check_arguments(batch_size, validation_steps, steps_per_execution, seed, mixed_precision,
+                     pipeline) -> None:  # fmt: skip
+    for name, value in (("batch_size", batch_size), ("validation_steps", validation_steps),
+                        ("steps_per_execution", steps_per_execution)):  # fmt: skip
+        check_positive(name, value)
+    check_seed(seed)
+    check_policy(mixed_precision)
+    check_choice("pipeline", pipeline, (None, *PIPELINES))
+
+
+def choose_pipeline(pipeline: str | None, dataset: str, output_dir: str) -> str:
+    """``pipeline``, or by default the one a resumed run started with, else ``"memory"`` for
+    the small datasets read from their raw files and ``"tfdata"`` for the others.
+
+    Example:
+        >>> choose_pipeline(None, "imagenet2012", "/nonexistent")
+        'tfdata'
+    """
+    # (a bad output_dir is refused with the others, when the run claims it)
+    valid = isinstance(output_dir, str | os.PathLike)
+    recorded = recorded_pipeline(os.path.join(output_dir, "backup")) if valid else None
+    if pipeline is None:
+        return recorded or default_pipeline(dataset)
+    return pipeline
+
+
+def _check_steps_per_execution(steps_per_execution: int, per_epoch: int) -> None:
+    if steps_per_execution > 1 and keras.backend.backend() == "torch":
+        raise ValueError(
+            "The `steps_per_execution` argument should be 1 on the PyTorch backend of Keras "
+            f"(it runs one step per call). Received: steps_per_execution={steps_per_execution}"
+        )
+    if per_epoch % steps_per_execution:
+        raise ValueError(
+            f"The `steps_per_execution` argument should divide the epoch's {per_epoch} "
+            f"steps, so every epoch ends on a whole call. Received: "
+            f"steps_per_execution={steps_per_execution}"
+        )
+
+
+@dataclasses.dataclass
+class _Feeds:
+    """What ``fit`` trains on and validates with: a tf.data pipeline, or the in-memory stream
+    and the test arrays (``validation_batch_size`` then set)."""
+
+    train: object
+    validation: object
+    validation_batch_size: int | None = None
+    seed: int | None = None
+
+    def validation_arguments(self) -> dict:
+        arguments = {"validation_data": self.validation}
+        if self.validation_batch_size is not None:
+            arguments["validation_batch_size"] = self.validation_batch_size
+        return arguments
+
+    def evaluate(self, model: keras.Model) -> dict:
+        if self.validation_batch_size is None:
+            return model.evaluate(self.validation, return_dict=True, verbose=0)
+        (x, y), batch = self.validation, self.validation_batch_size
+        return model.evaluate(x, y, batch_size=batch, return_dict=True, verbose=0)
+
+
+def _feeds(recipe, about, in_memory: InMemoryDataset | None, global_batch, data_dir, seed,
+           validation_steps, *, start_step: int) -> _Feeds:  # fmt: skip
+    """The recipe's training and test data, from ``start_step`` on."""
+    classes = about["classes"] if recipe.label_smoothing else None
+    if in_memory is not None:
+        seed = stream_seed(seed)
+        train, validation = feeds(in_memory, batch_size=global_batch, seed=seed,
+                                  start_step=start_step, validation_steps=validation_steps,
+                                  classes=classes)  # fmt: skip
+        return _Feeds(train, validation, global_batch, seed)
+    train_ds = data.load(
+        recipe.dataset, "train", batch_size=global_batch, training=True, data_dir=data_dir,
+        seed=seed, repeat=True, skip=start_step * global_batch,
+    )  # fmt: skip
+    test_ds = data.load(recipe.dataset, "test", batch_size=global_batch, data_dir=data_dir)
+    if validation_steps is not None:
+        test_ds = test_ds.take(validation_steps)
+    if classes is not None:
+        one_hot = lambda x, y: (x, keras.ops.one_hot(y, classes))  # noqa: E731
+        train_ds, test_ds = train_ds.map(one_hot), test_ds.map(one_hot)
+    return _Feeds(train_ds, test_ds, seed=seed)
 
 
 #: TensorFlow reads its inter-op thread count from this variable when it starts.
@@ -396,6 +511,10 @@ def enable_determinism() -> None:
     Example:
         >>> enable_determinism()  # doctest: +SKIP
     """
+    try:
+        import tensorflow as tf
+    except ImportError:  # JAX or PyTorch without TensorFlow: the seed alone decides
+        return
     tf.config.experimental.enable_op_determinism()
     one_at_a_time = os.environ.get(INTEROP_THREADS_ENV) == "1"
     if one_at_a_time or tf.config.threading.get_inter_op_parallelism_threads() == 1:
@@ -425,21 +544,6 @@ def _check_iterations(model: keras.Model, expected: int, work_dir: str) -> None:
         )
 
 
-def _pipelines(recipe, about, global_batch, data_dir, seed, validation_steps, *, skip=0):
-    """The repeated, augmented training pipeline and the test pipeline."""
-    train_ds = data.load(
-        recipe.dataset, "train", batch_size=global_batch, training=True, data_dir=data_dir,
-        seed=seed, repeat=True, skip=skip,
-    )  # fmt: skip
-    test_ds = data.load(recipe.dataset, "test", batch_size=global_batch, data_dir=data_dir)
-    if validation_steps is not None:
-        test_ds = test_ds.take(validation_steps)
-    if recipe.label_smoothing:
-        one_hot = lambda x, y: (x, keras.ops.one_hot(y, about["classes"]))  # noqa: E731
-        train_ds, test_ds = train_ds.map(one_hot), test_ds.map(one_hot)
-    return train_ds, test_ds
-
-
 def _build_model(recipe: Recipe, about: dict, weights) -> keras.Model:
     """The recipe's network for the dataset's images, with weight decay; it carries the
     checkpoint a model trained by this recipe is (``trained_checkpoint``)."""
@@ -458,18 +562,21 @@ def _build_model(recipe: Recipe, about: dict, weights) -> keras.Model:
     return model
 
 
-def _compile(model: keras.Model, recipe: Recipe, about: dict, lr_scale: float):
-    """SGD with the recipe's schedule (None on a plateau recipe), loss and metrics; returns
-    the schedule."""
-    schedule = None
+def _optimizer(recipe: Recipe, lr_scale: float):
+    """SGD with the recipe's schedule; and the schedule (None on a plateau recipe)."""
     if recipe.plateau:
-        learning_rate = recipe.lr_values[0] * lr_scale
+        schedule, learning_rate = None, recipe.lr_values[0] * lr_scale
     else:
         schedule = PaperSchedule(
             recipe.lr_values, recipe.lr_boundaries, recipe.warmup_lr, recipe.warmup_steps,
             scale=lr_scale,
         )  # fmt: skip
         learning_rate = schedule
+    return keras.optimizers.SGD(learning_rate, momentum=recipe.momentum), schedule
+
+
+def _compile(model: keras.Model, recipe: Recipe, about: dict, optimizer, **options) -> None:
+    """The recipe's loss and metrics (top-5 where there are more than 10 classes)."""
     if recipe.label_smoothing:
         loss = keras.losses.CategoricalCrossentropy(label_smoothing=recipe.label_smoothing)
         metrics = [keras.metrics.CategoricalAccuracy(name="accuracy")]
@@ -480,18 +587,27 @@ def _compile(model: keras.Model, recipe: Recipe, about: dict, lr_scale: float):
         top5 = keras.metrics.SparseTopKCategoricalAccuracy(5, name="top5_accuracy")
     if about["classes"] > 10:
         metrics.append(top5)
-    model.compile(
-        optimizer=keras.optimizers.SGD(learning_rate, momentum=recipe.momentum),
-        loss=loss,
-        metrics=metrics,
-    )
+    model.compile(optimizer=optimizer, loss=loss, metrics=metrics, **options)
+
+
+def _compile_all(model, network, recipe: Recipe, about: dict, *, lr_scale: float,
+                 steps_per_execution: int):  # fmt: skip
+    """Compile the model that trains and, when it wraps ``network``, the network too with
+    the same optimizer (its saved files then carry the optimizer state, as the tf.data
+    path's do); returns the schedule."""
+    optimizer, schedule = _optimizer(recipe, lr_scale)
+    _compile(model, recipe, about, optimizer, steps_per_execution=steps_per_execution)
+    if network is not model:
+        _compile(network, recipe, about, optimizer)
     return schedule
 
 
-def _callbacks(recipe: Recipe, schedule, work_dir: str, output_dir: str | None) -> list:
-    """NaN stop, warm-up end, plateau drops, the chief's outputs; and last, resumption: an
-    epoch's row and models are written before its resume state, so a kill between the two
-    trains that epoch again (its row is then replaced) and never leaves it out."""
+def _callbacks(recipe: Recipe, schedule, work_dir: str, output_dir: str | None,
+               network: keras.Model) -> list:  # fmt: skip
+    """NaN stop, warm-up end, plateau drops, the chief's outputs (``network`` is the model
+    saved); and last, resumption: an epoch's row and models are written before its resume
+    state, so a kill between the two trains that epoch again (its row is then replaced) and
+    never leaves it out."""
     callbacks = [keras.callbacks.TerminateOnNaN()]
     if schedule is not None and recipe.warmup_until_error is not None:
         callbacks.append(WarmupUntilError(schedule, recipe.warmup_until_error))
@@ -503,14 +619,16 @@ def _callbacks(recipe: Recipe, schedule, work_dir: str, output_dir: str | None) 
         history = read_history(os.path.join(output_dir, "history.csv"))  # of earlier runs
         callbacks += [
             ResumableCSVLogger(os.path.join(output_dir, "history.csv")),
-            AtomicModelCheckpoint(os.path.join(output_dir, "last.keras")),
+            AtomicModelCheckpoint(os.path.join(output_dir, "last.keras"), target=network),
             AtomicModelCheckpoint(
                 os.path.join(output_dir, "best.keras"),
+                target=network,
                 monitor="val_accuracy",
                 initial_value_threshold=max(history.get("val_accuracy", []), default=None),
             ),
-            keras.callbacks.TensorBoard(os.path.join(output_dir, "logs")),
         ]
+        if importlib.util.find_spec("tensorflow") is not None:  # it writes through tf.summary
+            callbacks.append(keras.callbacks.TensorBoard(os.path.join(output_dir, "logs")))
     # train() removes backup/ once metrics.json is written (Keras would at the end of fit).
     backup = keras.callbacks.BackupAndRestore(
         os.path.join(work_dir, "backup"), double_checkpoint=True, delete_checkpoint=False
@@ -518,9 +636,9 @@ def _callbacks(recipe: Recipe, schedule, work_dir: str, output_dir: str | None) 
     return [*callbacks, backup]
 
 
-def _final_metrics(model, test_ds, recipe, num_epochs, start, throughput, strategy) -> dict:
+def _final_metrics(model, data_feeds: _Feeds, recipe, num_epochs, start, throughput) -> dict:
     """Test accuracy and error (top-5 where measured), iterations, time and speed."""
-    scores = model.evaluate(test_ds, return_dict=True, verbose=0)
+    scores = data_feeds.evaluate(model)
     metrics = {
         "recipe": recipe.name,
         "test_accuracy": float(scores["accuracy"]),
@@ -530,7 +648,6 @@ def _final_metrics(model, test_ds, recipe, num_epochs, start, throughput, strate
         "epochs": num_epochs,
         "wall_seconds": time.time() - start,
         "images_per_second": throughput.images_per_second,
-        "replicas": strategy.num_replicas_in_sync,
     }
     if "top5_accuracy" in scores:
         metrics["test_top5_accuracy"] = float(scores["top5_accuracy"])
