@@ -8,7 +8,7 @@ import re
 import h5py
 import numpy as np
 import pytest
-from helpers import python_without_tensorflow
+from helpers import python_output, python_without_tensorflow
 
 from keras_resnet.data.stream import TrainingStream
 from keras_resnet.recipes.run_folder import check_resume, record_pipeline
@@ -125,3 +125,29 @@ def test_a_recipe_trains_on_the_backend_where_tensorflow_is_not_installed(
     metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
     assert metrics["pipeline"] == "memory" and metrics["iterations"] == 4
     assert not (tmp_path / "run" / "logs").exists()  # TensorBoard logs need TensorFlow
+
+
+@pytest.mark.slow
+def test_mirrored_on_jax_trains_and_resumes_the_memory_path_on_two_devices(tmp_path):
+    """Keras' DataParallel over two forced host devices; TensorFlow's MirroredStrategy trains
+    the memory path in test_recipes (the recipes' default there)."""
+    code = (
+        "import os\n"
+        "os.environ['KERAS_BACKEND'] = 'jax'\n"
+        "os.environ['XLA_FLAGS'] = '--xla_force_host_platform_device_count=2'\n"
+        "import keras\n"
+        "from keras_resnet import recipes\n"
+        f"options = dict(output_dir={str(tmp_path / 'run')!r}, steps=4, steps_per_epoch=2,\n"
+        "    validation_steps=1, batch_size=32, seed=0, verbose=0, strategy='mirrored',\n"
+        "    pipeline='memory', steps_per_execution=2)\n"
+        "class Stop(keras.callbacks.Callback):\n"
+        "    def on_epoch_end(self, epoch, logs=None):\n"
+        "        raise KeyboardInterrupt\n"
+        "try:\n"
+        "    recipes.train('fashion_mnist_resnet20', callbacks=[Stop()], **options)\n"
+        "except KeyboardInterrupt:\n"
+        "    pass\n"
+        "r = recipes.train('fashion_mnist_resnet20', **options)\n"
+        "print(r.metrics['replicas'], r.metrics['iterations'], len(r.history.epoch))\n"
+    )
+    assert python_output(code)[-3:] == ["2", "4", "1"]  # two devices, resumed after epoch 1
