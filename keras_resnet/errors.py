@@ -1,5 +1,5 @@
 """The errors keras_resnet raises, worded as keras.applications words them: an unknown name
-(every registry lookup), a file that cannot be parsed."""
+(every registry lookup), a file that cannot be parsed, a feature that needs TensorFlow."""
 
 from __future__ import annotations
 
@@ -28,6 +28,16 @@ def unknown_name(
         f"Unknown {what}. The `{argument}` argument should be one of {list(allowed)}{extra}."
         f"{hint} Received: {argument}={value!r}"
     )
+
+
+def needs_tensorflow(what: str) -> ImportError:
+    """The one-line error for a feature that needs the ``[tensorflow]`` extra.
+
+    Example:
+        >>> str(needs_tensorflow("Exporting a SavedModel"))
+        "Exporting a SavedModel needs TensorFlow: pip install 'keras-resnet-zoo[tensorflow]'."
+    """
+    return ImportError(f"{what} needs TensorFlow: pip install 'keras-resnet-zoo[tensorflow]'.")
 
 
 @contextlib.contextmanager

@@ -163,3 +163,30 @@ def preprocessing_values(values: Mapping | None, *, extra_keys: tuple[str, ...] 
         values["input_size"] = (3, values["input_size"], values["input_size"])
     check_preprocessing(**{k: values[k] for k in PREPROCESSING_KEYS})
     return values
+
+
+def preprocessing_dict(preprocessing) -> dict | None:
+    """The preprocessing fields of whatever names them: None, a dict (timm's keys), a
+    ``Preprocessing``, a ``Checkpoint``, or a model that carries one (``model.checkpoint``).
+
+    Example:
+        >>> preprocessing_dict({"crop_pct": 0.95})
+        {'crop_pct': 0.95}
+        >>> preprocessing_dict(keras_resnet.ResNet20()) is None  # random weights: none
+        True
+    """
+    if preprocessing is not None and hasattr(preprocessing, "layers"):  # a keras.Model
+        preprocessing = getattr(preprocessing, "checkpoint", None)
+    if preprocessing is not None and hasattr(preprocessing, "preprocessing"):  # a Checkpoint
+        preprocessing = preprocessing.preprocessing
+    if preprocessing is not None and hasattr(preprocessing, "to_dict"):  # a Preprocessing
+        preprocessing = preprocessing.to_dict()
+    if preprocessing is None:
+        return None
+    if not isinstance(preprocessing, Mapping):
+        raise ValueError(
+            "The `preprocessing` argument should be None, a dict of mean/std/crop_pct/"
+            "interpolation/input_size, a keras_resnet Preprocessing or Checkpoint, or a model "
+            f"that carries one. Received: preprocessing={preprocessing!r}"
+        )
+    return dict(preprocessing)

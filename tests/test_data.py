@@ -214,7 +214,7 @@ def test_from_directory_skips_bad_files_and_converts_modes(tmp_path):
     assert images.shape == (4, 16, 16, 3) and labels.tolist() == [0, 0, 1, 1]
     np.testing.assert_allclose(images[0].mean(axis=(0, 1)), [1, 0, 0], atol=0.05)  # CMYK red
     np.testing.assert_allclose(images[1], 1.0)  # 16-bit white stays white
-    from keras_resnet.data.directory import decode_image
+    from keras_resnet.data.images import decode_image
 
     assert decode_image(str(dogs / "rotated.jpg"), 3).shape == (16, 8, 3)  # EXIF applied
     assert decode_image(str(cats / "deep.png"), 1).shape == (12, 12, 1)

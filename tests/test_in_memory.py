@@ -119,9 +119,26 @@ def test_a_recipe_trains_on_the_backend_where_tensorflow_is_not_installed(
         "    keras_resnet.data.load\n"
         "except ImportError as error:\n"
         "    print('needs TensorFlow' in str(error))\n"
+        "from PIL import Image\n"
+        f"image = {str(tmp_path / 'boot.png')!r}\n"
+        "Image.new('L', (28, 28), 200).save(image)\n"
+        "for crops in ('center', 'ten'):\n"
+        f"    cli.main(['evaluate', {str(tmp_path / 'run' / 'last.keras')!r}, '--dataset',\n"
+        "              'fashion_mnist', '--crops', crops, '--limit', '24', '--batch-size', '20'])\n"
+        "cli.main(['predict', image, '--top', '10', '--model',\n"
+        f"          {str(tmp_path / 'run' / 'last.keras')!r}])\n"
+        "try:  # an ImageNet-style model's view needs tf.image\n"
+        "    keras_resnet.recipes.predict_files(keras_resnet.ResNet20(), [image])\n"
+        "except ImportError as error:\n"
+        "    print('tensorflow' in sys.modules, error)\n"
     )
     words = python_without_tensorflow(code, farm)
-    assert words[-5:] == ["0", backend, "ResNetModel", "False", "True"]
+    text = " ".join(words)
+    assert f"0 {backend} ResNetModel False True" in text
+    # evaluate (centre and 10 crops) and predict on the in-memory data: no TensorFlow
+    assert text.count("24 images") == 2 and "boot.png:" in text and "Ankle boot" in text
+    assert text.endswith("False Predicting with an ImageNet-style view (resize and crop) needs "
+                         "TensorFlow: pip install 'keras-resnet-zoo[tensorflow]'.")  # fmt: skip
     metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
     assert metrics["pipeline"] == "memory" and metrics["iterations"] == 4
     assert not (tmp_path / "run" / "logs").exists()  # TensorBoard logs need TensorFlow

@@ -15,6 +15,7 @@ import importlib
 
 from keras_resnet.data.catalog import KNOWN_DATASETS, DatasetDefaults, defaults_for
 from keras_resnet.data.memory import arrays
+from keras_resnet.vocabulary import preprocessing_dict
 
 #: The names that need TensorFlow, and the module of each.
 _LAZY = {
@@ -29,10 +30,16 @@ _LAZY = {
     "check_name": "sources",
     "get_builder": "sources",
     "evaluation_view": "views",
-    "preprocessing_dict": "views",
 }
 
-__all__ = ["KNOWN_DATASETS", "DatasetDefaults", "arrays", "defaults_for", *sorted(_LAZY)]
+__all__ = [
+    "KNOWN_DATASETS",
+    "DatasetDefaults",
+    "arrays",
+    "defaults_for",
+    "preprocessing_dict",
+    *sorted(_LAZY),
+]
 
 
 def __getattr__(name: str):

@@ -18,6 +18,7 @@ import numpy as np
 from keras_resnet.data.catalog import CIFAR_STYLE, KNOWN_DATASETS, DatasetDefaults, defaults_for
 from keras_resnet.data.files import CIFAR_ARCHIVES, find_idx_files, source_dirs
 from keras_resnet.data.idx import read_idx
+from keras_resnet.errors import needs_tensorflow
 
 #: The datasets ``load_in_memory`` reads from their raw files (the others need TFDS).
 RAW_FILE_DATASETS = ("fashion_mnist", "mnist", "cifar10", "cifar100")
@@ -75,6 +76,16 @@ def _raw_source(name: str, data_dir: str | None) -> str | dict | None:
     return None
 
 
+def has_raw_files(name: str, data_dir: str | None = None) -> bool:
+    """Whether ``name``'s raw files are on disk (``arrays`` then reads them without TensorFlow).
+
+    Example:
+        >>> has_raw_files("imagenet2012")
+        False
+    """
+    return name in RAW_FILE_DATASETS and _raw_source(name, data_dir) is not None
+
+
 def _from_raw_files(name: str, split: str, data_dir: str | None):
     source = _raw_source(name, data_dir)
     if isinstance(source, dict):
@@ -89,10 +100,9 @@ def _tfds_builder(name: str, data_dir: str | None):
     try:
         import tensorflow_datasets  # noqa: F401
     except ImportError:
-        raise FileNotFoundError(
-            f"No raw files of {name!r} in {source_dirs(name, data_dir)}, and reading it "
-            "through tensorflow-datasets needs the [tensorflow] extra: pip install "
-            "'keras-resnet-zoo[tensorflow]'."
+        raise needs_tensorflow(
+            f"No raw files of {name!r} in {source_dirs(name, data_dir)}; reading it through "
+            "tensorflow-datasets"
         ) from None
     from keras_resnet.data.sources import get_builder
 

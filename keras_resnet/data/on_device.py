@@ -24,6 +24,16 @@ def cifar_inputs(images, mean, size: int):
         ((2, 32, 32, 1), 1.0, 0.0)
     """
     x = keras.ops.cast(images, "float32") / 255.0 - keras.ops.cast(mean, "float32")
+    return centre_pad(x, size)
+
+
+def centre_pad(x, size: int):
+    """A batch zero padded (centred) to ``size`` x ``size``, as the tf.data ``pad_to``.
+
+    Example:
+        >>> tuple(centre_pad(np.ones((1, 28, 28, 1), "float32"), 32).shape)
+        (1, 32, 32, 1)
+    """
     height, width = x.shape[1], x.shape[2]
     top, left = (size - height) // 2, (size - width) // 2
     pads = [[0, 0], [top, size - height - top], [left, size - width - left], [0, 0]]

@@ -8,37 +8,11 @@ is given), else the paper's (shorter side 256, centre crop, mean subtraction).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 
 from keras_resnet.data import transforms
 from keras_resnet.data.catalog import CIFAR_STYLE
-
-
-def preprocessing_dict(preprocessing) -> dict | None:
-    """The preprocessing fields of whatever names them: None, a dict (timm's keys), a
-    ``Preprocessing``, a ``Checkpoint``, or a model that carries one (``model.checkpoint``).
-
-    Example:
-        >>> preprocessing_dict({"crop_pct": 0.95})
-        {'crop_pct': 0.95}
-        >>> preprocessing_dict(keras_resnet.ResNet20()) is None  # random weights: none
-        True
-    """
-    if preprocessing is not None and hasattr(preprocessing, "layers"):  # a keras.Model
-        preprocessing = getattr(preprocessing, "checkpoint", None)
-    if preprocessing is not None and hasattr(preprocessing, "preprocessing"):  # a Checkpoint
-        preprocessing = preprocessing.preprocessing
-    if preprocessing is not None and hasattr(preprocessing, "to_dict"):  # a Preprocessing
-        preprocessing = preprocessing.to_dict()
-    if preprocessing is None:
-        return None
-    if not isinstance(preprocessing, Mapping):
-        raise ValueError(
-            "The `preprocessing` argument should be None, a dict of mean/std/crop_pct/"
-            "interpolation/input_size, a keras_resnet Preprocessing or Checkpoint, or a model "
-            f"that carries one. Received: preprocessing={preprocessing!r}"
-        )
-    return dict(preprocessing)
+from keras_resnet.vocabulary import preprocessing_dict
 
 
 def evaluation_view(style: str, *, size: int, preprocessing=None) -> Callable:

@@ -7,8 +7,10 @@ import numpy as np
 
 from keras_resnet import data
 from keras_resnet.data.catalog import CIFAR_STYLE, KNOWN_DATASETS
+from keras_resnet.data.memory import RAW_FILE_DATASETS, arrays, pixel_mean
+from keras_resnet.data.on_device import cifar_inputs
 from keras_resnet.models.saved import load_model
-from keras_resnet.vocabulary import check_choice, check_positive
+from keras_resnet.vocabulary import check_choice, check_positive, preprocessing_dict
 
 CROPS = ("center", "ten", "multiscale")
 
@@ -55,6 +57,111 @@ def _scores(model, views) -> np.ndarray:
     return np.asarray(model.predict_on_batch(views), np.float64)
 
 
+def _ten_views(x, size: int):
+    """A batch's paper 10 views (4 corners, centre, and their mirrors) after a 4-pixel zero
+    pad, as ``data.ten_crop`` makes them per image: (batch * 10, size, size, channels)."""
+    x = keras.ops.pad(x, [[0, 0], [4, 4], [4, 4], [0, 0]])
+    height, width = x.shape[1], x.shape[2]
+    offsets = [(0, 0), (0, width - size), (height - size, 0), (height - size, width - size),
+               ((height - size) // 2, (width - size) // 2)]  # fmt: skip
+    crops = [x[:, top : top + size, left : left + size] for top, left in offsets]
+    crops += [keras.ops.flip(crop, axis=2) for crop in crops]
+    return keras.ops.reshape(keras.ops.stack(crops, axis=1), (-1, size, size, x.shape[-1]))
+
+
+class _Scores:
+    """A model's scores and the labels, gathered batch by batch under Keras' progress bar."""
+
+    def __init__(self, verbose: int):
+        self.verbose, self.scores, self.labels = verbose, [], []
+        self.progress = keras.utils.Progbar(None, verbose=0)
+
+    def expect(self, total: int | None) -> None:
+        self.progress = keras.utils.Progbar(total, verbose=self.verbose, unit_name="image")
+
+    def add(self, scores: np.ndarray, labels: np.ndarray) -> None:
+        self.scores.append(scores)
+        self.labels.append(labels)
+        self.progress.add(len(labels))
+
+    def result(self, crops: str) -> dict:
+        scores, labels = np.concatenate(self.scores), np.concatenate(self.labels)
+        if self.verbose:
+            self.progress.update(len(labels), finalize=True)
+        top1 = float(np.mean(scores.argmax(axis=1) == labels))
+        result = {"accuracy": top1, "error": 1.0 - top1, "examples": len(labels), "crops": crops}
+        if scores.shape[1] > 10:
+            top5 = np.argsort(-scores, axis=1)[:, :5]
+            result["top5_accuracy"] = float(np.mean((top5 == labels[:, None]).any(axis=1)))
+        return result
+
+
+def _from_arrays(model, dataset, split, crops, data_dir, batch_size, limit, collect) -> None:
+    """Score a small dataset's split held in memory (``data.arrays``: no TensorFlow), its
+    images as section 4.2's pipeline gives them (``on_device.cifar_inputs``)."""
+    train_images, train_labels = arrays(dataset, "train", data_dir=data_dir)
+    mean = pixel_mean(train_images)
+    if split == "train":
+        images, labels = train_images, train_labels
+    else:
+        images, labels = arrays(dataset, split, data_dir=data_dir)
+    images, labels = images[:limit], labels[:limit]
+    collect.expect(len(labels))
+    size = KNOWN_DATASETS[dataset].image_size
+    step = batch_size if crops == "center" else max(1, batch_size // 10)
+    for start in range(0, len(labels), step):
+        x = cifar_inputs(images[start : start + step], mean, size)
+        if crops == "center":
+            collect.add(_scores(model, x), labels[start : start + step])
+        else:
+            scores = _scores(model, _ten_views(x, size)).reshape(len(x), 10, -1).mean(axis=1)
+            collect.add(scores, labels[start : start + step])
+
+
+def _from_tfdata(model, dataset, split, crops, data_dir, batch_size, limit, preprocessing,
+                 collect) -> None:  # fmt: skip
+    """Score a TFDS dataset's split through tf.data with the evaluation views."""
+    import tensorflow as tf
+
+    from keras_resnet.data import transforms
+
+    ds, defaults, size = data.decoded(dataset, split, data_dir=data_dir)
+    about = data.info(dataset, data_dir)
+    cifar_style = defaults.style == CIFAR_STYLE
+    check_fits(model, dataset, about["classes"], about["image_shape"][-1] if cifar_style else 3)
+    total = about["splits"].get(split)
+    if limit is not None:
+        ds = ds.take(limit)
+        total = min(total, limit) if total else limit
+    collect.expect(total)
+    mean = 0.0 if cifar_style else tf.constant(transforms.IMAGENET_MEAN_RGB)
+    if crops == "center":
+        view = data.evaluation_view(defaults.style, size=size, preprocessing=preprocessing or model)
+        ds = ds.map(lambda x, y: (view(x), y))
+        for images, labels in ds.batch(batch_size).prefetch(tf.data.AUTOTUNE):
+            collect.add(_scores(model, images), labels.numpy())
+    elif crops == "ten":
+        resize = round(size * 256 / 224)
+
+        def views(image):
+            if cifar_style:
+                image = tf.pad(image, [[4, 4], [4, 4], [0, 0]])
+            else:
+                image = transforms.resize_shorter_side(image, resize) - mean
+            return data.ten_crop(image, size)
+
+        for images, labels in ds.map(lambda x, y: (views(x), y)).batch(max(1, batch_size // 10)):
+            flat = tf.reshape(images, (-1, size, size, images.shape[-1]))
+            scores = _scores(model, flat).reshape(images.shape[0], 10, -1).mean(axis=1)
+            collect.add(scores, labels.numpy())
+    else:
+        scales = [round(size * s / 224) for s in data.PAPER_SCALES]
+        net = data.fully_convolutional(model)
+        for image, label in ds:
+            scores = data.multiscale_predict(net, image, scales, mean=mean)
+            collect.add(scores, np.atleast_1d(label.numpy()))
+
+
 def evaluate(
     model_or_path,
     dataset: str,
@@ -79,6 +186,8 @@ def evaluate(
     For ImageNet-like data the centre view is the checkpoint's own when the model carries a
     pretrained checkpoint (``model.checkpoint``) or ``preprocessing`` names one (anything
     ``data.preprocessing_dict`` takes), else the paper's.
+    fashion_mnist, mnist, cifar10 and cifar100 (train or test split, centre or ten crops) are
+    read into memory and need no TensorFlow; the rest goes through tf.data.
 
     Example:
         >>> evaluate("runs/fm20/best.keras", "fashion_mnist")  # doctest: +SKIP
@@ -87,61 +196,15 @@ def evaluate(
     check_choice("crops", crops, CROPS)
     for name, value in (("batch_size", batch_size), ("limit", limit)):
         check_positive(name, value)
-    data.check_name(dataset, argument="dataset")
+    if dataset not in KNOWN_DATASETS:
+        data.check_name(dataset, argument="dataset")
+    preprocessing_dict(preprocessing)  # checked whatever the dataset's style
     model = load_model(model_or_path)
     check_fits_known(model, dataset)  # before a download that may take an hour
-    import tensorflow as tf  # the evaluation views are tf.data pipelines
-
-    from keras_resnet.data import transforms
-
-    ds, defaults, size = data.decoded(dataset, split, data_dir=data_dir)
-    about = data.info(dataset, data_dir)
-    cifar_style = defaults.style == CIFAR_STYLE
-    check_fits(model, dataset, about["classes"], about["image_shape"][-1] if cifar_style else 3)
-    total = about["splits"].get(split)
-    if limit is not None:
-        ds = ds.take(limit)
-        total = min(total, limit) if total else limit
-    progress = keras.utils.Progbar(total, verbose=verbose, unit_name="image")
-    all_scores, all_labels = [], []
-
-    def collect(scores, labels) -> None:
-        all_scores.append(scores)
-        all_labels.append(labels)
-        progress.add(len(labels))
-
-    mean = 0.0 if cifar_style else tf.constant(transforms.IMAGENET_MEAN_RGB)
-    if crops == "center":
-        view = data.evaluation_view(defaults.style, size=size, preprocessing=preprocessing or model)
-        ds = ds.map(lambda x, y: (view(x), y))
-        for images, labels in ds.batch(batch_size).prefetch(tf.data.AUTOTUNE):
-            collect(_scores(model, images), labels.numpy())
-    elif crops == "ten":
-        resize = round(size * 256 / 224)
-
-        def views(image):
-            if cifar_style:
-                image = tf.pad(image, [[4, 4], [4, 4], [0, 0]])
-            else:
-                image = transforms.resize_shorter_side(image, resize) - mean
-            return data.ten_crop(image, size)
-
-        for images, labels in ds.map(lambda x, y: (views(x), y)).batch(max(1, batch_size // 10)):
-            flat = tf.reshape(images, (-1, size, size, images.shape[-1]))
-            scores = _scores(model, flat).reshape(images.shape[0], 10, -1).mean(axis=1)
-            collect(scores, labels.numpy())
+    scores = _Scores(verbose)
+    if dataset in RAW_FILE_DATASETS and split in ("train", "test") and crops != "multiscale":
+        _from_arrays(model, dataset, split, crops, data_dir, batch_size, limit, scores)
     else:
-        scales = [round(size * s / 224) for s in data.PAPER_SCALES]
-        net = data.fully_convolutional(model)
-        for image, label in ds:
-            scores = data.multiscale_predict(net, image, scales, mean=mean)
-            collect(scores, np.atleast_1d(label.numpy()))
-    scores, labels = np.concatenate(all_scores), np.concatenate(all_labels)
-    if verbose:
-        progress.update(len(labels), finalize=True)
-    top1 = float(np.mean(scores.argmax(axis=1) == labels))
-    result = {"accuracy": top1, "error": 1.0 - top1, "examples": len(labels), "crops": crops}
-    if scores.shape[1] > 10:
-        top5 = np.argsort(-scores, axis=1)[:, :5]
-        result["top5_accuracy"] = float(np.mean((top5 == labels[:, None]).any(axis=1)))
-    return result
+        _from_tfdata(model, dataset, split, crops, data_dir, batch_size, limit, preprocessing,
+                     scores)  # fmt: skip
+    return scores.result(crops)

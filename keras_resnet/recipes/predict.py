@@ -7,16 +7,16 @@ import os
 
 import keras
 import numpy as np
-import tensorflow as tf
 
 from keras_resnet import data
-from keras_resnet.data import transforms
-from keras_resnet.data.catalog import CIFAR_STYLE
-from keras_resnet.data.directory import DECODE_ERRORS, decode_image, describe_decode_error
-from keras_resnet.data.mean import training_pixel_mean
+from keras_resnet.data.catalog import CIFAR_STYLE, KNOWN_DATASETS
+from keras_resnet.data.images import DECODE_ERRORS, decode_image, describe_decode_error
+from keras_resnet.data.memory import arrays, class_names, has_raw_files, pixel_mean
+from keras_resnet.data.on_device import centre_pad
+from keras_resnet.errors import needs_tensorflow
 from keras_resnet.imagenet_utils import class_index
 from keras_resnet.recipes.evaluate import check_fits, check_fits_known
-from keras_resnet.vocabulary import check_positive
+from keras_resnet.vocabulary import check_positive, preprocessing_dict
 
 
 @dataclasses.dataclass
@@ -33,41 +33,51 @@ class Prediction:
     error: str | None = None
 
 
-def _preprocessor(model: keras.Model, dataset: str | None, data_dir: str | None, preprocessing):
-    """A function from a uint8 HWC image to the model's input, and the class names.
+def _imagenet_view(chosen: dict | None, height: int | None, channels: int):
+    """The checkpoint's (else the paper's) ImageNet view of a uint8 RGB image (tf.image)."""
+    try:
+        import tensorflow as tf
+    except ImportError:
+        raise needs_tensorflow("Predicting with an ImageNet-style view (resize and crop)") from None
+    if chosen and height:  # the checkpoint's crop and interpolation at the model's size
+        chosen = {**chosen, "input_size": (3, height, height)}
+    view = data.evaluation_view("imagenet", size=height or 224, preprocessing=chosen)
 
-    The model's own checkpoint decides unless ``dataset`` or ``preprocessing`` is given: a
-    recipe-trained model names its dataset (its pipeline and class names), a pretrained one
-    its evaluation view (and ImageNet's class names for 1000 outputs).
-    """
-    height, _, channels = model.input_shape[1:]
-    checkpoint = getattr(model, "checkpoint", None)
-    chosen = data.preprocessing_dict(preprocessing or checkpoint)
-    dataset = dataset or (chosen or {}).get("dataset")
-    names = list(checkpoint.class_names) if checkpoint and checkpoint.class_names else None
-    if names is None and model.output_shape[-1] == 1000 and dataset is None:
-        names = [name for _, name in class_index()]
-    if dataset is None:
-        size = height or 224
-        if chosen and height:  # the checkpoint's crop and interpolation at the model's size
-            chosen = {**chosen, "input_size": (3, height, height)}
-        view = data.evaluation_view("imagenet", size=size, preprocessing=chosen)
+    def rgb_view(image):  # files decode as RGB; a one-channel model gets the luminance
+        x = view(tf.cast(image, tf.float32) / 255.0)
+        return tf.image.rgb_to_grayscale(x) if channels == 1 else x
 
-        def rgb_view(image):  # files decode as RGB; a one-channel model gets the luminance
-            x = view(tf.cast(image, tf.float32) / 255.0)
-            return tf.image.rgb_to_grayscale(x) if channels == 1 else x
+    return rgb_view
 
-        return rgb_view, names, 3
-    check_fits_known(model, dataset)
-    # Predicting never downloads: the dataset is on disk, or its raw files are.
+
+def _in_memory_view(dataset: str, data_dir: str | None, size: int):
+    """Section 4.2's view of a uint8 image for a dataset whose raw files are on disk, as
+    ``data.arrays`` + ``on_device.cifar_inputs`` give its test images (no TensorFlow):
+    resized to the dataset's size, minus its per-pixel training mean, zero padded."""
+    mean = pixel_mean(arrays(dataset, "train", data_dir=data_dir)[0])
+
+    def cifar_view(image):
+        x = keras.ops.cast(image, "float32") / 255.0
+        if tuple(x.shape[:2]) != mean.shape[:2]:
+            x = keras.ops.image.resize(x, mean.shape[:2])
+        return centre_pad(keras.ops.expand_dims(x - mean, 0), size)[0]
+
+    return cifar_view, list(class_names(dataset, data_dir)), mean.shape[-1]
+
+
+def _tfds_view(dataset: str, data_dir: str | None, size: int | None):
+    """The evaluation view of a prepared TFDS dataset (never downloaded), its class names and
+    channels."""
+    import tensorflow as tf
+
+    from keras_resnet.data import transforms
+    from keras_resnet.data.mean import training_pixel_mean
+
     about = data.info(dataset, data_dir, download=False)
-    names = names or about["class_names"]
-    size = height or about["defaults"].image_size
-    cifar_style = about["defaults"].style == CIFAR_STYLE
-    check_fits(model, dataset, len(names), about["image_shape"][-1] if cifar_style else 3)
-    if not cifar_style:
+    size = size or about["defaults"].image_size
+    if about["defaults"].style != CIFAR_STYLE:
         view = data.evaluation_view(about["defaults"].style, size=size)
-        return lambda image: view(tf.cast(image, tf.float32) / 255.0), names, 3
+        return lambda image: view(tf.cast(image, tf.float32) / 255.0), about["class_names"], 3
     mean = training_pixel_mean(data.get_builder(dataset, data_dir, download=False))
     view = data.evaluation_view(CIFAR_STYLE, size=size)
 
@@ -75,7 +85,36 @@ def _preprocessor(model: keras.Model, dataset: str | None, data_dir: str | None,
         x = tf.image.resize(tf.cast(image, tf.float32) / 255.0, mean.shape[:2])
         return view(transforms.pad_to(x - mean, size))
 
-    return cifar_view, names, mean.shape[-1]
+    return cifar_view, about["class_names"], mean.shape[-1]
+
+
+def _preprocessor(model: keras.Model, dataset: str | None, data_dir: str | None, preprocessing):
+    """A function from a uint8 HWC image to the model's input, the class names, and the
+    channels files are decoded to.
+
+    The model's own checkpoint decides unless ``dataset`` or ``preprocessing`` is given: a
+    recipe-trained model names its dataset (its pipeline and class names), a pretrained one
+    its evaluation view (and ImageNet's class names for 1000 outputs).
+    """
+    height, _, channels = model.input_shape[1:]
+    checkpoint = getattr(model, "checkpoint", None)
+    chosen = preprocessing_dict(preprocessing or checkpoint)
+    dataset = dataset or (chosen or {}).get("dataset")
+    names = list(checkpoint.class_names) if checkpoint and checkpoint.class_names else None
+    if dataset is None:
+        if names is None and model.output_shape[-1] == 1000:
+            names = [name for _, name in class_index()]
+        return _imagenet_view(chosen, height, channels), names, 3
+    check_fits_known(model, dataset)
+    # Predicting never downloads: the dataset's raw files are on disk, or it is prepared.
+    if has_raw_files(dataset, data_dir):
+        size = height or KNOWN_DATASETS[dataset].image_size
+        view, dataset_names, file_channels = _in_memory_view(dataset, data_dir, size)
+    else:
+        view, dataset_names, file_channels = _tfds_view(dataset, data_dir, height)
+    names = names or dataset_names
+    check_fits(model, dataset, len(names), file_channels)
+    return view, names, file_channels
 
 
 def predict_files(
