@@ -6,6 +6,7 @@ Example:
     $ keras-resnet models --count
 """
 
-from keras_resnet.cli.commands import build_parser, main, models_table
+from keras_resnet.cli.commands import main, models_table
+from keras_resnet.cli.parser import build_parser
 
 __all__ = ["build_parser", "main", "models_table"]

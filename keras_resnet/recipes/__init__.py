@@ -1,7 +1,7 @@
 """Training recipes: the paper's setups as data, trained with ``model.fit``.
 
-``evaluate`` (tf.data views) loads TensorFlow when called, ``predict_files`` when first used
-(PEP 562); ``train`` and ``study`` need it only for the tf.data pipeline.
+None of it imports TensorFlow: ``train``, ``study``, ``evaluate`` and ``predict_files`` load it
+only for the tf.data pipelines, TFDS datasets and ImageNet-style views.
 
 Example:
     >>> from keras_resnet import recipes
@@ -13,14 +13,12 @@ import importlib
 
 from keras_resnet.models.saved import load_model
 from keras_resnet.recipes.evaluate import evaluate
+from keras_resnet.recipes.predict import Prediction, predict_files
 from keras_resnet.recipes.recipe import Recipe
 from keras_resnet.recipes.registry import family_recipe, get, list_recipes, register
 from keras_resnet.recipes.study import StudyResult, study, summarize
 from keras_resnet.recipes.train import TrainResult, train
 from keras_resnet.schedules import PaperSchedule, WarmupUntilError
-
-#: The names whose modules need TensorFlow, and the module of each.
-_LAZY = {"Prediction": "predict", "predict_files": "predict"}
 
 __all__ = [
     "PaperSchedule",
@@ -43,15 +41,13 @@ __all__ = [
 
 
 def __getattr__(name: str):
-    """Import ``predict_files``, ``Prediction`` or a submodule when first used.
+    """Import a submodule when first used (``recipes.run_folder``).
 
     Example:
         >>> from keras_resnet import recipes
-        >>> recipes.predict_files.__name__
-        'predict_files'
+        >>> recipes.run_folder.__name__
+        'keras_resnet.recipes.run_folder'
     """
-    if name in _LAZY:
-        return getattr(importlib.import_module(f"keras_resnet.recipes.{_LAZY[name]}"), name)
     try:
         return importlib.import_module(f"keras_resnet.recipes.{name}")
     except ModuleNotFoundError as error:
