@@ -25,7 +25,7 @@ import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from safetensors.numpy import save_file
+from safetensors.numpy import load_file, save_file
 
 import keras_resnet
 from keras_resnet.io import sha256_file
@@ -83,7 +83,7 @@ def main() -> None:
     sha256 = sha256_file(source)
     state = convert.read_checkpoint(source)
     cache.store(state, cache.converted_path(sha256))
-    convert.assign(big, cache.load_state(cache.converted_path(sha256)))
+    convert.assign(big, load_file(cache.converted_path(sha256)))
     cold = time.perf_counter() - start
     size = os.path.getsize(source) / 2**20
     print(

@@ -15,8 +15,8 @@ from PIL import Image
 
 import keras_resnet
 from keras_resnet import cli, recipes
+from keras_resnet.checkpoint import Checkpoint, Preprocessing
 from keras_resnet.recipes.run_folder import check_resume, read_run_history, resume_state
-from keras_resnet.zoo.checkpoint import Checkpoint, Preprocessing
 
 # The module, not the function `recipes.train` that shadows it.
 train_module = importlib.import_module("keras_resnet.recipes.train")

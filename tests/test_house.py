@@ -82,3 +82,81 @@ def test_constructors_are_written_out_for_editors_and_help():
         parameters = inspect.signature(constructor).parameters
         assert list(parameters)[:3] == ["include_top", "weights", "input_tensor"]
         assert constructor.__doc__.startswith("Instantiate ")
+
+
+#: The package's floors, lowest first: a module imports only from its own subpackage or from
+#: a floor below (leaves may import each other). CONTRIBUTING.md draws the same picture.
+FLOORS = (
+    {
+        "version",
+        "vocabulary",
+        "errors",
+        "io",
+        "archive",
+        "network",
+        "lock",
+        "_quiet_start",
+        "weight_files",
+    },
+    {"checkpoint", "schedules"},
+    {"zoo"},
+    {"models", "imagenet_utils", "data"},
+    {"recipes", "deploy"},
+    {"cli"},
+)
+
+
+def _module_name(path: pathlib.Path, package: pathlib.Path) -> str:
+    parts = path.relative_to(package.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _imports(path: pathlib.Path, package: pathlib.Path) -> set[str]:
+    """The package's modules ``path`` imports, at module level or inside functions (a
+    ``from package import submodule`` counts as the submodule)."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found |= {a.name for a in node.names if a.name.startswith("keras_resnet")}
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("keras_resnet"):
+            for alias in node.names:
+                candidate = package.parent / f"{node.module}.{alias.name}".replace(".", "/")
+                is_module = candidate.with_suffix(".py").exists() or candidate.is_dir()
+                found.add(f"{node.module}.{alias.name}" if is_module else node.module)
+    return found
+
+
+def _floor(module: str) -> int:
+    parts = module.split(".")
+    if len(parts) == 1:
+        return len(FLOORS)  # keras_resnet/__init__: the roof
+    return next(i for i, names in enumerate(FLOORS) if parts[1] in names)
+
+
+def test_imports_form_no_circle_and_never_run_up_a_floor():
+    package = pathlib.Path(ROOT) / "keras_resnet"
+    graph = {_module_name(path, package): _imports(path, package) for path in package.rglob("*.py")}
+    upward = []
+    for module, imported in graph.items():
+        for other in imported:
+            same_subpackage = module.split(".")[:2] == other.split(".")[:2]
+            below = _floor(other) < _floor(module) or _floor(other) == 0 == _floor(module)
+            if not (same_subpackage or below):
+                upward.append(f"{module} -> {other}")
+    assert not upward, upward
+
+    def circle_from(start, path, seen):
+        for other in graph.get(path[-1], ()):
+            if other == start:
+                return [*path, other]
+            if other not in seen and other in graph:
+                seen.add(other)
+                found = circle_from(start, [*path, other], seen)
+                if found:
+                    return found
+        return None
+
+    circles = [c for c in (circle_from(m, [m], set()) for m in graph) if c]
+    # A package's __init__ importing its own submodules, which import siblings, is no circle.
+    circles = [c for c in circles if not all(m.startswith(c[0] + ".") for m in c[1:-1])]
+    assert not circles, circles[0]

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import keras_resnet
-from keras_resnet.vocabulary import PREPROCESSING_KEYS
+from keras_resnet.checkpoint import PREPROCESSING_KEYS
 from keras_resnet.zoo import registry
 
 HEX40, HEX64 = re.compile(r"[0-9a-f]{40}"), re.compile(r"[0-9a-f]{64}")

@@ -95,7 +95,9 @@ def _download(args) -> int:
         checkpoint = hub.checkpoint_from_hf(args.name)
     else:
         checkpoint = registry.get(args.name)
-    print(f"{checkpoint.name}: {cache.converted_weights(checkpoint)}")
+    cache.load_converted(checkpoint)
+    where = cache.verified_conversion(checkpoint) or "not cached (the folder is not writable)"
+    print(f"{checkpoint.name}: {where}")
     return 0
 
 

@@ -13,9 +13,9 @@ Example:
 
 import importlib
 
+from keras_resnet.checkpoint import preprocessing_dict
 from keras_resnet.data.catalog import KNOWN_DATASETS, DatasetDefaults, defaults_for
 from keras_resnet.data.memory import arrays
-from keras_resnet.vocabulary import preprocessing_dict
 
 #: The names that need TensorFlow, and the module of each.
 _LAZY = {

@@ -10,7 +10,8 @@ import math
 
 import tensorflow as tf
 
-from keras_resnet.vocabulary import IMAGENET_MEAN, preprocessing_values
+from keras_resnet.checkpoint import preprocessing_values
+from keras_resnet.vocabulary import IMAGENET_MEAN
 
 # AlexNet's PCA colour augmentation (Krizhevsky et al. 2012), as used by the paper (section
 # 3.4): eigenvalues and eigenvectors of the RGB covariance of ImageNet pixels in [0, 1].

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from keras_resnet.checkpoint import preprocessing_dict
 from keras_resnet.data import transforms
 from keras_resnet.data.catalog import CIFAR_STYLE
-from keras_resnet.vocabulary import preprocessing_dict
 
 
 def evaluation_view(style: str, *, size: int, preprocessing=None) -> Callable:

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import os
 
+from keras_resnet.checkpoint import Checkpoint
 from keras_resnet.io import sha256_file
 from keras_resnet.models.specs import residual_spec_for
-from keras_resnet.vocabulary import PICKLE_SUFFIXES
+from keras_resnet.weight_files import PICKLE_SUFFIXES, is_legacy_h5
 from keras_resnet.zoo import cache, convert, export
-from keras_resnet.zoo.checkpoint import Checkpoint
 
 
 def convert_checkpoint(
@@ -37,7 +37,7 @@ safetensors is the way. Received: src='model.pth'
     from keras_resnet.models import get_model
 
     lower = dst.lower()
-    if lower.endswith(PICKLE_SUFFIXES) or (lower.endswith(".h5") and ".weights." not in lower):
+    if lower.endswith(PICKLE_SUFFIXES) or is_legacy_h5(dst):
         raise ValueError(
             "The `dst` argument should end in .safetensors, .weights.h5 or .keras, or name a "
             f"folder (legacy .h5 and pickle files are not written). Received: dst={dst!r}"
@@ -45,7 +45,7 @@ safetensors is the way. Received: src='model.pth'
     state = convert.read_checkpoint(
         src, format=checkpoint.format if checkpoint else None, argument="src"
     )
-    legacy = src.lower().endswith(".h5")
+    legacy = is_legacy_h5(src)
     variant = variant or (checkpoint.variant if checkpoint else None)
     variant = variant or ("v1" if legacy else "v1.5")
     about = convert.describe(state)

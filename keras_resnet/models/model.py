@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import keras
 
-from keras_resnet.zoo.checkpoint import Checkpoint
+from keras_resnet.checkpoint import Checkpoint
 
 
 @keras.saving.register_keras_serializable(package="keras_resnet")

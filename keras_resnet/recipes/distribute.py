@@ -138,3 +138,33 @@ def is_chief() -> bool:
     if "chief" in cluster:
         return task.get("type") == "chief"
     return task.get("type") == "worker" and int(task.get("index", 0)) == 0
+
+
+def patch_for_multiworker(model: keras.Model, strategy, batch) -> None:
+    """Work around keras-team/keras#20585: Keras 3 fit() under MultiWorkerMirroredStrategy.
+
+    Two steps of Keras' TF trainer fail with several workers: (1) before the first step,
+    fit() averages a distributed (x, y) batch with ``strategy.reduce`` on the tuple, which the
+    collective reduce cannot take; (2) each step's scalar logs are reduced across workers with
+    ``axis=0``, which a scalar lacks. So: build the compiled loss and metrics from a local
+    batch and skip (1), and give the logs a leading axis of one for (2), so the cross-worker
+    mean yields the same scalars.
+
+    Example:
+        >>> patch_for_multiworker(model, strategy, next(iter(dataset)))  # doctest: +SKIP
+    """
+    with strategy.scope():
+        model._symbolic_build(data_batch=batch)
+    model._maybe_symbolic_build = lambda iterator=None, data_batch=None: None
+
+    def with_leading_axis(step):
+        def wrapped(data):
+            logs = step(data)
+            return {
+                k: keras.ops.reshape(v, (1,)) if len(v.shape) == 0 else v for k, v in logs.items()
+            }
+
+        return wrapped
+
+    model.train_step = with_leading_axis(model.train_step)
+    model.test_step = with_leading_axis(model.test_step)

@@ -6,11 +6,12 @@ import keras
 import numpy as np
 
 from keras_resnet import data
+from keras_resnet.checkpoint import preprocessing_dict
 from keras_resnet.data.catalog import CIFAR_STYLE, KNOWN_DATASETS
 from keras_resnet.data.memory import RAW_FILE_DATASETS, arrays, pixel_mean
 from keras_resnet.data.on_device import cifar_inputs
 from keras_resnet.models.saved import load_model
-from keras_resnet.vocabulary import check_choice, check_positive, preprocessing_dict
+from keras_resnet.vocabulary import check_choice, check_positive
 
 CROPS = ("center", "ten", "multiscale")
 

@@ -9,6 +9,7 @@ import keras
 import numpy as np
 
 from keras_resnet import data
+from keras_resnet.checkpoint import preprocessing_dict
 from keras_resnet.data.catalog import CIFAR_STYLE, KNOWN_DATASETS
 from keras_resnet.data.images import DECODE_ERRORS, decode_image, describe_decode_error
 from keras_resnet.data.memory import arrays, class_names, has_raw_files, pixel_mean
@@ -16,7 +17,7 @@ from keras_resnet.data.on_device import centre_pad
 from keras_resnet.errors import needs_tensorflow
 from keras_resnet.imagenet_utils import class_index
 from keras_resnet.recipes.evaluate import check_fits, check_fits_known
-from keras_resnet.vocabulary import check_positive, preprocessing_dict
+from keras_resnet.vocabulary import check_positive
 
 
 @dataclasses.dataclass

@@ -16,6 +16,7 @@ import warnings
 import keras
 
 from keras_resnet import data, models
+from keras_resnet.checkpoint import Checkpoint, Preprocessing
 from keras_resnet.data.memory import InMemoryDataset, load_in_memory
 from keras_resnet.io import read_json, write_json_atomic, write_text_atomic
 from keras_resnet.lock import directory_lock
@@ -25,7 +26,12 @@ from keras_resnet.recipes.callbacks import (
     ResumableCSVLogger,
     read_history,
 )
-from keras_resnet.recipes.distribute import is_chief, is_multiworker, resolve_strategy
+from keras_resnet.recipes.distribute import (
+    is_chief,
+    is_multiworker,
+    patch_for_multiworker,
+    resolve_strategy,
+)
 from keras_resnet.recipes.in_memory import (
     PIPELINES,
     default_pipeline,
@@ -45,7 +51,6 @@ from keras_resnet.recipes.run_folder import (
 )
 from keras_resnet.schedules import PaperSchedule, WarmupUntilError
 from keras_resnet.vocabulary import DTYPE_POLICIES, check_choice, check_positive, check_seed
-from keras_resnet.zoo.checkpoint import Checkpoint, Preprocessing
 
 
 @dataclasses.dataclass
@@ -221,33 +226,6 @@ class Throughput(keras.callbacks.Callback):
         return self.batches * self.batch_size / self.seconds if self.seconds else 0.0
 
 
-def _patch_for_multiworker(model: keras.Model, strategy, batch) -> None:
-    """Work around keras-team/keras#20585: Keras 3 fit() under MultiWorkerMirroredStrategy.
-
-    Two steps of Keras' TF trainer fail with several workers: (1) before the first step,
-    fit() averages a distributed (x, y) batch with ``strategy.reduce`` on the tuple, which the
-    collective reduce cannot take; (2) each step's scalar logs are reduced across workers with
-    ``axis=0``, which a scalar lacks. So: build the compiled loss and metrics from a local
-    batch and skip (1), and give the logs a leading axis of one for (2), so the cross-worker
-    mean yields the same scalars.
-    """
-    with strategy.scope():
-        model._symbolic_build(data_batch=batch)
-    model._maybe_symbolic_build = lambda iterator=None, data_batch=None: None
-
-    def with_leading_axis(step):
-        def wrapped(data):
-            logs = step(data)
-            return {
-                k: keras.ops.reshape(v, (1,)) if len(v.shape) == 0 else v for k, v in logs.items()
-            }
-
-        return wrapped
-
-    model.train_step = with_leading_axis(model.train_step)
-    model.test_step = with_leading_axis(model.test_step)
-
-
 def train(
     recipe,
     *,
@@ -382,7 +360,7 @@ def train(
             _claim_output_dir(output_dir, recipe)
         record_pipeline(os.path.join(work_dir, "backup"), pipeline)
         if is_multiworker(strategy):
-            _patch_for_multiworker(model, strategy, next(iter(data_feeds.train)))
+            patch_for_multiworker(model, strategy, next(iter(data_feeds.train)))
         throughput = Throughput(global_batch)
         history = model.fit(
             data_feeds.train,

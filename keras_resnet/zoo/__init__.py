@@ -3,7 +3,7 @@
 The zoo works on any built model by layer names and never imports ``keras_resnet.models``.
 """
 
-from keras_resnet.zoo.checkpoint import Checkpoint, Preprocessing
+from keras_resnet.checkpoint import Checkpoint, Preprocessing
 from keras_resnet.zoo.loading import (
     WEIGHT_FILE_SUFFIXES,
     Target,

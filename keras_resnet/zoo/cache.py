@@ -13,10 +13,10 @@ import warnings
 
 import numpy as np
 
+from keras_resnet.checkpoint import Checkpoint
 from keras_resnet.io import atomic_write, sha256_file, write_text_atomic
 from keras_resnet.version import __version__
 from keras_resnet.zoo import convert, hub
-from keras_resnet.zoo.checkpoint import Checkpoint
 from keras_resnet.zoo.registry import COMMIT_PATTERN
 
 
@@ -59,25 +59,6 @@ def converted_path(sha256: str) -> str:
     return os.path.join(cache_dir(), f"{sha256}-c{convert.CONVERTER_VERSION}.safetensors")
 
 
-def converted_weights(checkpoint: Checkpoint) -> str:
-    """The path of the checkpoint's weights in the Keras layout, downloading and converting
-    once; the cached file is checked against the sha256 recorded when it was written.
-
-    With the source sha256 known (pinned, or remembered for a pinned revision) and the
-    conversion cached, nothing touches the network.
-
-    Example:
-        >>> from keras_resnet.zoo import registry
-        >>> path = converted_weights(registry.get("resnet18.tv_in1k"))  # doctest: +SKIP
-    """
-    cached = _verified_cached(checkpoint)
-    if cached:
-        return cached
-    target, state = _convert(checkpoint)
-    store(state, target, _metadata(checkpoint, target))
-    return target
-
-
 def load_converted(checkpoint: Checkpoint) -> dict[str, np.ndarray]:
     """The checkpoint's weights in the Keras layout: from the verified cache, else downloaded
     (or taken from the Hub client's cache), verified, converted and cached. A cached file that
@@ -88,10 +69,12 @@ def load_converted(checkpoint: Checkpoint) -> dict[str, np.ndarray]:
         >>> from keras_resnet.zoo import registry
         >>> state = load_converted(registry.get("resnet18.tv_in1k"))  # doctest: +SKIP
     """
-    cached = _verified_cached(checkpoint)
+    from safetensors.numpy import load_file
+
+    cached = verified_conversion(checkpoint)
     if cached:
         try:
-            return load_state(cached)
+            return load_file(cached)
         except Exception as error:  # a file that passed its sha256 but does not parse
             _drop(cached, f"it cannot be read ({type(error).__name__})")
     target, state = _convert(checkpoint)
@@ -107,9 +90,15 @@ def load_converted(checkpoint: Checkpoint) -> dict[str, np.ndarray]:
     return state
 
 
-def _verified_cached(checkpoint: Checkpoint) -> str | None:
+def verified_conversion(checkpoint: Checkpoint) -> str | None:
     """The cached conversion's path when the source sha256 is known without asking the Hub
-    and the file passes its sha256 check; else None."""
+    and the file passes its sha256 check; else None (``load_converted`` makes it).
+
+    Example:
+        >>> from keras_resnet.zoo import registry
+        >>> verified_conversion(registry.get("resnet18.tv_in1k"))  # doctest: +SKIP
+        '~/.keras/keras_resnet/5c1e...-c2.safetensors'
+    """
     known = _known_sha256(checkpoint)
     return converted_path(known) if known and _verified(converted_path(known)) else None
 
@@ -191,7 +180,8 @@ def save_state(state: dict[str, np.ndarray], path: str, metadata: dict | None = 
         >>> import tempfile
         >>> target = os.path.join(tempfile.mkdtemp(), "w.safetensors")
         >>> save_state({"dense/kernel": np.ones((2, 1), "float32")}, target)
-        >>> sorted(load_state(target))
+        >>> from safetensors.numpy import load_file
+        >>> sorted(load_file(target))
         ['dense/kernel']
     """
     from safetensors import SafetensorError
@@ -202,10 +192,3 @@ def save_state(state: dict[str, np.ndarray], path: str, metadata: dict | None = 
         atomic_write(path, lambda tmp: save_file(state, tmp, metadata=header))
     except SafetensorError as error:  # a full disk or a file-size limit, in safetensors' words
         raise OSError(f"Cannot write {path!r}: {error}") from error
-
-
-def load_state(path: str) -> dict[str, np.ndarray]:
-    """Read a Keras-layout safetensors file (see ``save_state`` for an example)."""
-    from safetensors.numpy import load_file
-
-    return load_file(path)

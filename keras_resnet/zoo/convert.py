@@ -19,7 +19,8 @@ import re
 import numpy as np
 
 from keras_resnet.errors import reading
-from keras_resnet.vocabulary import BN_EPSILON, PICKLE_SUFFIXES
+from keras_resnet.vocabulary import BN_EPSILON
+from keras_resnet.weight_files import check_weight_file, is_legacy_h5
 
 #: Bump when a conversion changes: cached conversions are keyed by it.
 CONVERTER_VERSION = 1
@@ -176,15 +177,11 @@ def read_checkpoint(
         Traceback (most recent call last):
         ...
         ValueError: keras_resnet never unpickles weight files (they can run arbitrary code); \
-safetensors is the way. Received: weights='weights.bin'
+safetensors is the way: use a `.safetensors`, `.weights.h5` or `.keras` file. \
+Received: weights='weights.bin'
     """
-    lower = path.lower()
-    if lower.endswith(PICKLE_SUFFIXES):
-        raise ValueError(
-            "keras_resnet never unpickles weight files (they can run arbitrary code); "
-            f"safetensors is the way. Received: {argument}={path!r}"
-        )
-    legacy_h5 = lower.endswith(".h5") and not lower.endswith(".weights.h5")
+    check_weight_file(path, argument, suffixes=(".safetensors", ".h5"))
+    legacy_h5 = is_legacy_h5(path)
     if format == "keras_applications" or (format is None and legacy_h5):
         if not legacy_h5:
             raise ValueError(
@@ -193,17 +190,13 @@ safetensors is the way. Received: weights='weights.bin'
             )
         with reading(path, "a legacy keras.applications .h5 file"):
             return from_keras_applications_h5(path, argument=argument)
-    if not lower.endswith(".safetensors"):
+    if not path.lower().endswith(".safetensors"):
         raise ValueError(
             "The zoo reads `.safetensors` (torchvision/timm or keras_resnet layout) and legacy "
             f"keras.applications `.h5` checkpoints. Received: {argument}={path!r}"
         )
     from safetensors.numpy import load_file
 
-    if not os.path.isfile(path):
-        raise FileNotFoundError(
-            f"The `{argument}` file does not exist. Received: {argument}={path!r}"
-        )
     with reading(path, "a safetensors checkpoint"):
         state = load_file(path)
     layout = detect_layout(state)

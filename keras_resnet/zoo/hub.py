@@ -13,11 +13,11 @@ import json
 import os
 import warnings
 
+from keras_resnet.checkpoint import Checkpoint
 from keras_resnet.io import sha256_file
 from keras_resnet.network import unreachable
 from keras_resnet.version import __version__
 from keras_resnet.zoo import registry
-from keras_resnet.zoo.checkpoint import Checkpoint
 from keras_resnet.zoo.registry import SHA256_PATTERN
 
 _HTTP_LIBRARIES = ("httpx", "httpx2", "httpcore", "requests", "urllib3")

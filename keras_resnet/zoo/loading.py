@@ -17,13 +17,17 @@ import zipfile
 import keras
 
 from keras_resnet.archive import check_keras_archive
+from keras_resnet.checkpoint import Checkpoint
 from keras_resnet.errors import reading
-from keras_resnet.vocabulary import PICKLE_SUFFIXES
+from keras_resnet.weight_files import (
+    PICKLE_SUFFIXES,
+    WEIGHT_FILE_SUFFIXES,
+    check_weight_file,
+    is_legacy_h5,
+)
 from keras_resnet.zoo import convert, registry
-from keras_resnet.zoo.checkpoint import Checkpoint
 
 #: Local files that ``weights=`` accepts.
-WEIGHT_FILE_SUFFIXES = (".weights.h5", ".keras", ".safetensors", ".h5")
 
 _KERAS_SUFFIXES = (".weights.h5", ".keras")
 
@@ -60,8 +64,53 @@ def _is_local_path(weights: str) -> bool:
     )
 
 
-def _is_legacy_h5(path: str) -> bool:
-    return path.lower().endswith(".h5") and not path.lower().endswith(".weights.h5")
+def check_fits(checkpoint: Checkpoint, target: Target) -> None:
+    """Refuse, before any download, a checkpoint whose layout differs from ``target``'s
+    (arch, variant, shortcut, include_top, classes): the one place the zoo checks it.
+
+    Example:
+        >>> check_fits(Checkpoint("resnet50.x", "resnet50"), Target("resnet50", "v1"))
+        Traceback (most recent call last):
+        ...
+        ValueError: The checkpoint 'resnet50.x' is variant 'v1.5' (every ImageNet \
+checkpoint on the Hub is v1.5 (torchvision's stride on the 3x3)), but the model was built \
+with variant='v1'. Pass `variant='v1.5'` (keras.applications' Caffe-converted `.h5` weights \
+load into variant='v1').
+    """
+    name = checkpoint.name
+    if checkpoint.arch != target.arch:
+        raise ValueError(
+            f"The checkpoint {name!r} holds weights for {checkpoint.arch}, not {target.arch}. "
+            f"Build {checkpoint.arch} instead, or pick weights from "
+            f"{registry.list_weights(target.arch) or 'none'}. Received: weights={name!r}"
+        )
+    if target.variant is not None and checkpoint.variant != target.variant:
+        hint = (
+            "every ImageNet checkpoint on the Hub is v1.5 (torchvision's stride on the 3x3)"
+            if checkpoint.variant == "v1.5"
+            else "this checkpoint puts the stride on the first 1x1, as the paper"
+        )
+        v1_hint = (
+            " (keras.applications' Caffe-converted `.h5` weights load into variant='v1')"
+            if target.variant == "v1"
+            else ""
+        )
+        raise ValueError(
+            f"The checkpoint {name!r} is variant {checkpoint.variant!r} ({hint}), but the "
+            f"model was built with variant={target.variant!r}. Pass "
+            f"`variant={checkpoint.variant!r}`{v1_hint}."
+        )
+    if target.shortcut != checkpoint.shortcut:
+        raise ValueError(
+            f"The checkpoint {name!r} was trained with shortcut {checkpoint.shortcut!r}, but "
+            f"the model was built with shortcut={target.shortcut!r}: its layers would not "
+            f"match. Pass `shortcut={checkpoint.shortcut!r}` or `weights=None`."
+        )
+    if target.include_top and target.classes != checkpoint.num_classes:
+        raise ValueError(
+            f"If using `weights={name!r}` with `include_top=True`, `classes` should be "
+            f"{checkpoint.num_classes}. Received: classes={target.classes}"
+        )
 
 
 def resolve_weights(weights, *, target: Target) -> str | Checkpoint | None:
@@ -88,7 +137,7 @@ load into variant='v1').
     if weights is None:
         return None
     if isinstance(weights, Checkpoint):
-        weights.check_fits(target)
+        check_fits(weights, target)
         return weights
     if not isinstance(weights, str | os.PathLike):
         raise ValueError(
@@ -108,27 +157,13 @@ load into variant='v1').
     else:
         _check_local_file(path, target)
         return path
-    checkpoint.check_fits(target)
+    check_fits(checkpoint, target)
     return checkpoint
 
 
 def _check_local_file(path: str, target: Target) -> None:
-    if path.lower().endswith(PICKLE_SUFFIXES):
-        raise ValueError(
-            "keras_resnet never unpickles weight files (they can run arbitrary code); "
-            "safetensors is the way: convert the checkpoint to `.safetensors`, `.weights.h5` "
-            f"or `.keras`. Received: weights={path!r}"
-        )
-    if not path.lower().endswith(WEIGHT_FILE_SUFFIXES):
-        raise ValueError(
-            f"The `weights` file must end in one of {', '.join(WEIGHT_FILE_SUFFIXES)}. "
-            f"Received: weights={path!r}"
-        )
-    if not os.path.isfile(path):
-        raise FileNotFoundError(
-            f"The `weights` argument names a file that does not exist. Received: weights={path!r}"
-        )
-    if _is_legacy_h5(path) and target.variant not in (None, "v1"):
+    check_weight_file(path, "weights")
+    if is_legacy_h5(path) and target.variant not in (None, "v1"):
         raise ValueError(
             "A legacy keras.applications `.h5` file holds v1 weights (the paper's Caffe models: "
             f"stride on the first 1x1), but the model was built with variant={target.variant!r}. "

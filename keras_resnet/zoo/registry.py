@@ -13,9 +13,9 @@ import json
 import re
 from importlib import resources
 
+from keras_resnet.checkpoint import FORMATS, Checkpoint
 from keras_resnet.errors import unknown_name
 from keras_resnet.vocabulary import check_choice
-from keras_resnet.zoo.checkpoint import FORMATS, Checkpoint
 
 COMMIT_PATTERN = re.compile(r"[0-9a-f]{40}")
 SHA256_PATTERN = re.compile(r"[0-9a-f]{64}")
@@ -179,7 +179,7 @@ def resolve(weights: str, *, arch: str) -> Checkpoint:
     """The checkpoint ``weights`` (``"imagenet"``, a tag or a full name) means for model ``arch``.
 
     Raises a ValueError naming what was asked and what ``arch`` can take when there is no
-    such checkpoint, or it belongs to another architecture.
+    such checkpoint (a full name is returned as it is: ``loading.check_fits`` checks it).
 
     Example:
         >>> resolve("imagenet", arch="resnet101").name
@@ -196,12 +196,7 @@ def resolve(weights: str, *, arch: str) -> Checkpoint:
             "are trained from scratch: use `weights=None`, or the path of your own weights "
             f"file. Received: weights={weights!r}"
         )
-    if weights in _entries():
-        if _entries()[weights].arch != arch:
-            raise ValueError(
-                f"The checkpoint {weights!r} holds weights for {_entries()[weights].arch}, "
-                f"not {arch}. Checkpoints for {arch}: {available}. Received: weights={weights!r}"
-            )
+    if weights in _entries():  # a full name: whether it fits is loading.check_fits' call
         return _entries()[weights]
     tag = default_tag() if weights == "imagenet" else weights
     name = f"{arch}.{tag}"

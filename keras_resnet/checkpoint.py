@@ -6,7 +6,12 @@ One constructor per origin: ``from_registry`` (registry.json), ``from_registrati
 ``from_dict`` (what ``to_dict`` wrote, e.g. inside a ``.keras`` file). A model built with
 pretrained weights, or trained by ``keras_resnet.recipes``, carries its checkpoint as
 ``model.checkpoint``, and every consumer (``preprocess_input(model=)``, ``data.load``,
-``recipes.evaluate``, ``predict``) reads it from there.
+``recipes.evaluate``, ``predict``) reads it from there. A leaf: it imports only the
+vocabulary, so models, data, the zoo and the recipes all use it.
+
+The preprocessing keys a checkpoint may state (timm's ``pretrained_cfg`` names) and their
+checks live here too: ``preprocessing_values`` / ``check_preprocessing`` for the values,
+``preprocessing_dict`` for whatever names them.
 """
 
 from __future__ import annotations
@@ -17,15 +22,103 @@ from collections.abc import Mapping
 from keras_resnet.vocabulary import (
     IMAGENET_MEAN,
     IMAGENET_STD,
-    PICKLE_SUFFIXES,
-    PREPROCESSING_KEYS,
     SHORTCUTS,
     VARIANTS,
     check_choice,
+    check_number,
     check_positive,
-    check_preprocessing,
-    preprocessing_values,
+    real_numbers,
+    refuse,
 )
+from keras_resnet.weight_files import PICKLE_SUFFIXES, refuse_pickle
+
+#: What a pretrained checkpoint's evaluation preprocessing may say.
+PREPROCESSING_KEYS = ("mean", "std", "crop_pct", "interpolation", "input_size")
+INTERPOLATIONS = ("bilinear", "bicubic", "nearest", "area", "lanczos3")
+#: torchvision's evaluation preprocessing: what a checkpoint that states none of it gets.
+PREPROCESSING_DEFAULTS = {"mean": IMAGENET_MEAN, "std": IMAGENET_STD, "crop_pct": 0.875,
+                          "interpolation": "bilinear", "input_size": (3, 224, 224)}  # fmt: skip
+
+
+def check_preprocessing(mean, std, crop_pct, interpolation, input_size) -> None:
+    """Refuse preprocessing values (``PREPROCESSING_KEYS``; tuples, not lists) that no
+    pipeline can use: 1 or 3 means and stds above 0, crop_pct in (0, 1], three positive
+    integers as ``input_size`` (channels, height, width).
+
+    Example:
+        >>> check_preprocessing(IMAGENET_MEAN, IMAGENET_STD, 1.2, "bilinear", (3, 224, 224))
+        Traceback (most recent call last):
+        ...
+        ValueError: The `crop_pct` argument should be a number in (0, 1]. Received: crop_pct=1.2
+    """
+    check_choice("interpolation", interpolation, INTERPOLATIONS)
+    if not real_numbers(mean) or len(mean) not in (1, 3):
+        refuse("mean", mean, "a tuple of 1 or 3 numbers (per channel, on [0, 1])")
+    if not real_numbers(std) or len(std) not in (1, 3) or min(std) <= 0:
+        refuse("std", std, "a tuple of 1 or 3 numbers above 0")
+    check_number("crop_pct", crop_pct, "a number in (0, 1]", lambda v: 0 < v <= 1)
+    size = input_size
+    if not (
+        real_numbers(size) and len(size) == 3 and all(isinstance(v, int) and v > 0 for v in size)
+    ):
+        refuse("input_size", size, "(channels, height, width): three positive integers")
+
+
+def preprocessing_values(values: Mapping | None, *, extra_keys: tuple[str, ...] = ()) -> dict:
+    """``values`` (some of ``PREPROCESSING_KEYS``, and ``extra_keys``) completed with
+    ``PREPROCESSING_DEFAULTS``, lists and arrays as tuples, an int ``input_size`` as
+    ``(3, size, size)`` (timm's configs hold both), and checked by ``check_preprocessing``.
+    Unknown keys are refused by name.
+
+    Example:
+        >>> values = preprocessing_values({"input_size": 256, "mean": [0.5], "std": [0.25]})
+        >>> values["input_size"], values["mean"], values["crop_pct"]
+        ((3, 256, 256), (0.5,), 0.875)
+    """
+    values = dict(values or {})
+    allowed = (*PREPROCESSING_KEYS, *extra_keys)
+    unknown = set(values) - set(allowed)
+    if unknown:
+        raise ValueError(
+            f"The `preprocessing` argument takes the keys {allowed}. "
+            f"Received unknown keys: {sorted(unknown)}"
+        )
+    values = {
+        k: v if isinstance(v, str) or not hasattr(v, "__iter__") else tuple(v)
+        for k, v in {**PREPROCESSING_DEFAULTS, **values}.items()
+    }
+    if isinstance(values["input_size"], int):
+        values["input_size"] = (3, values["input_size"], values["input_size"])
+    check_preprocessing(**{k: values[k] for k in PREPROCESSING_KEYS})
+    return values
+
+
+def preprocessing_dict(preprocessing) -> dict | None:
+    """The preprocessing fields of whatever names them: None, a dict (timm's keys), a
+    ``Preprocessing``, a ``Checkpoint``, or a model that carries one (``model.checkpoint``).
+
+    Example:
+        >>> preprocessing_dict({"crop_pct": 0.95})
+        {'crop_pct': 0.95}
+        >>> preprocessing_dict(keras_resnet.ResNet20()) is None  # random weights: none
+        True
+    """
+    if preprocessing is not None and hasattr(preprocessing, "layers"):  # a keras.Model
+        preprocessing = getattr(preprocessing, "checkpoint", None)
+    if preprocessing is not None and hasattr(preprocessing, "preprocessing"):  # a Checkpoint
+        preprocessing = preprocessing.preprocessing
+    if preprocessing is not None and hasattr(preprocessing, "to_dict"):  # a Preprocessing
+        preprocessing = preprocessing.to_dict()
+    if preprocessing is None:
+        return None
+    if not isinstance(preprocessing, Mapping):
+        raise ValueError(
+            "The `preprocessing` argument should be None, a dict of mean/std/crop_pct/"
+            "interpolation/input_size, a keras_resnet Preprocessing or Checkpoint, or a model "
+            f"that carries one. Received: preprocessing={preprocessing!r}"
+        )
+    return dict(preprocessing)
+
 
 #: How a checkpoint's file is laid out, which picks its converter: torchvision/timm tensor
 #: names, keras_resnet's own layer/variable names, or a legacy keras.applications ``.h5``.
@@ -140,11 +233,7 @@ class Checkpoint:
                     f"Received: filename={self.filename!r}"
                 )
         if self.filename and self.filename.lower().endswith(PICKLE_SUFFIXES):
-            raise ValueError(
-                f"The checkpoint {self.name!r} names the pickle file {self.filename!r}: "
-                "keras_resnet never unpickles weight files (they can run arbitrary code); "
-                "publish a `.safetensors` file instead."
-            )
+            refuse_pickle("filename", self.filename)
 
     @property
     def tag(self) -> str:
@@ -246,53 +335,3 @@ class Checkpoint:
         if self.class_names is not None:
             out["class_names"] = list(self.class_names)
         return {**out, "tag": self.tag, "pin_note": self.pin_note}
-
-    def check_fits(self, target) -> None:
-        """Refuse, before any download, a checkpoint whose layout differs from ``target``'s
-        (a ``Target``: arch, variant, shortcut, include_top, classes).
-
-        Example:
-            >>> from keras_resnet.zoo.loading import Target
-            >>> Checkpoint("resnet50.x", "resnet50").check_fits(Target("resnet50", "v1"))
-            Traceback (most recent call last):
-            ...
-            ValueError: The checkpoint 'resnet50.x' is variant 'v1.5' (every ImageNet \
-checkpoint on the Hub is v1.5 (torchvision's stride on the 3x3)), but the model was built \
-with variant='v1'. Pass `variant='v1.5'` (keras.applications' Caffe-converted `.h5` weights \
-load into variant='v1').
-        """
-        if self.arch != target.arch:
-            from keras_resnet.zoo.registry import list_weights
-
-            raise ValueError(
-                f"The checkpoint {self.name!r} holds weights for {self.arch}, not {target.arch}. "
-                f"Build {self.arch} instead, or pick weights from "
-                f"{list_weights(target.arch) or 'none'}."
-            )
-        if target.variant is not None and self.variant != target.variant:
-            hint = (
-                "every ImageNet checkpoint on the Hub is v1.5 (torchvision's stride on the 3x3)"
-                if self.variant == "v1.5"
-                else "this checkpoint puts the stride on the first 1x1, as the paper"
-            )
-            v1_hint = (
-                " (keras.applications' Caffe-converted `.h5` weights load into variant='v1')"
-                if target.variant == "v1"
-                else ""
-            )
-            raise ValueError(
-                f"The checkpoint {self.name!r} is variant {self.variant!r} ({hint}), but the "
-                f"model was built with variant={target.variant!r}. Pass "
-                f"`variant={self.variant!r}`{v1_hint}."
-            )
-        if target.shortcut != self.shortcut:
-            raise ValueError(
-                f"The checkpoint {self.name!r} was trained with shortcut {self.shortcut!r}, but "
-                f"the model was built with shortcut={target.shortcut!r}: its layers would not "
-                f"match. Pass `shortcut={self.shortcut!r}` or `weights=None`."
-            )
-        if target.include_top and target.classes != self.num_classes:
-            raise ValueError(
-                f"If using `weights={self.name!r}` with `include_top=True`, `classes` should be "
-                f"{self.num_classes}. Received: classes={target.classes}"
-            )
