@@ -161,12 +161,23 @@ class Preprocessing:
         return cls(**preprocessing_values(values, extra_keys=("dataset",)))
 
     def to_dict(self) -> dict:
-        """The fields as JSON-ready values (tuples as lists); ``dataset`` only when set."""
+        """The fields as JSON-ready values (tuples as lists); a recipe-trained model's is its
+        ``dataset`` alone: ImageNet's mean and std, the defaults, do not apply to it.
+
+        Example:
+            >>> Preprocessing(dataset="fashion_mnist").to_dict()
+            {'dataset': 'fashion_mnist'}
+        """
+        if self.dataset is not None:
+            return {"dataset": self.dataset}
         fields = dataclasses.asdict(self).items()
-        out = {k: list(v) if isinstance(v, tuple) else v for k, v in fields}
-        if out["dataset"] is None:
-            del out["dataset"]
-        return out
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in fields if k != "dataset"}
+
+    def __repr__(self) -> str:
+        shown = {"dataset": self.dataset} if self.dataset is not None else {
+            f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "dataset"
+        }  # fmt: skip
+        return f"Preprocessing({', '.join(f'{k}={v!r}' for k, v in shown.items())})"
 
 
 @dataclasses.dataclass(frozen=True)

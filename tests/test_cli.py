@@ -196,3 +196,35 @@ def test_train_unknown_recipe_exits_2_with_a_clear_message():
     result = _cli("train", "--recipe", "fashion_mnist_resnet21", check=False)
     assert result.returncode == 2
     assert "fashion_mnist_resnet20" in result.stderr
+
+
+def _readme_commands() -> list[list[str]]:
+    """The ``keras-resnet`` lines of the bash blocks of README and docs/ as argument lists,
+    optional ``[...]`` parts kept (brackets dropped), comments and ``;``-joined commands split."""
+    import glob
+    import re
+    import shlex
+
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    blocks = []
+    for page in [os.path.join(root, "README.md"), *glob.glob(os.path.join(root, "docs", "*.md"))]:
+        with open(page) as handle:
+            blocks += re.findall(r"```bash\n(.*?)```", handle.read(), re.S)
+    commands = []
+    for line in "\n".join(blocks).splitlines():
+        for part in line.split("#")[0].split(";"):
+            words = shlex.split(part.replace("[", "").replace("]", ""))
+            if words[:1] == ["keras-resnet"]:
+                commands.append([w for w in words[1:] if "|" not in w])
+    return commands
+
+
+def test_every_documented_command_parses_and_the_cheap_ones_run(capsys):
+    commands = _readme_commands()
+    assert len(commands) >= 8 and {c[0] for c in commands} >= {"train", "evaluate", "predict"}
+    parser = cli.build_parser()
+    for argv in commands:
+        parser.parse_args(argv)  # every option the docs show exists (exit 2 otherwise)
+        if argv[0] in ("models", "recipes") or argv[:2] == ["weights", "list"]:
+            assert cli.main([a for a in argv if a != "--count"]) == 0, argv
+    capsys.readouterr()
