@@ -2,7 +2,9 @@
 
 ``import keras_resnet`` registers every custom object its saved files hold (``ResNetModel``,
 ``ZeroPadShortcut``, ``PaperSchedule``): any ``.keras`` file the package wrote then loads with
-``keras.saving.load_model``.
+``keras.saving.load_model``. The ``keras-resnet`` console script alone starts light: its
+``--help``, argument errors, ``models`` and ``weights list`` import no Keras, and the commands
+that need it load the package in full first.
 
 Example:
     >>> import keras_resnet
@@ -11,47 +13,50 @@ Example:
     (None, 10)
 """
 
-from keras_resnet import (
-    _quiet_start,  # noqa: F401  (first: starts Keras without TF's chatter)
-    schedules,  # noqa: F401  (registers PaperSchedule for loading)
-)
-from keras_resnet.deploy import export, fold_batchnorm
-from keras_resnet.imagenet_utils import decode_predictions, preprocess_input
-from keras_resnet.models import *  # noqa: F403  (constructors, get_model, count_flops, ...)
-from keras_resnet.models import __all__ as _model_names
+import os
+import sys
+
+from keras_resnet.lazy import attribute
 from keras_resnet.version import __version__
-from keras_resnet.zoo import list_weights, register_weights, weights_info
-
-__all__ = [
-    *_model_names,
-    "__version__",
-    "decode_predictions",
-    "export",
-    "fold_batchnorm",
-    "list_weights",
-    "preprocess_input",
-    "register_weights",
-    "weights_info",
-]
 
 
-#: Subpackages and modules reachable as attributes (``keras_resnet.recipes.train`` after
-#: ``import keras_resnet`` alone), imported on first use: TensorFlow-heavy ones stay unloaded.
-_SUBMODULES = frozenset(
-    {"cli", "data", "deploy", "errors", "imagenet_utils", "io", "lock", "models", "recipes",
-     "schedules", "vocabulary", "zoo"}
-)  # fmt: skip
+def _model_names() -> list[str]:
+    from keras_resnet.models import __all__ as names
+
+    return list(names)
+
+
+#: Public names and the module of each, imported on first use (PEP 562); subpackages too
+#: (``keras_resnet.recipes.train`` after ``import keras_resnet`` alone).
+_WHERE = {
+    **dict.fromkeys(_model_names(), "keras_resnet.models"),
+    "decode_predictions": "keras_resnet.imagenet_utils",
+    "preprocess_input": "keras_resnet.imagenet_utils",
+    "export": "keras_resnet.deploy",
+    "fold_batchnorm": "keras_resnet.deploy",
+    "list_weights": "keras_resnet.zoo",
+    "register_weights": "keras_resnet.zoo",
+    "weights_info": "keras_resnet.zoo",
+}
+
+__all__ = [*_model_names(), "__version__", *sorted(set(_WHERE) - set(_model_names()))]
 
 
 def __getattr__(name: str):
-    """PEP 562: import a subpackage when it is first used as an attribute.
+    """A public name or a subpackage, imported when first used.
 
     Example:
         >>> keras_resnet.recipes.get("cifar10_resnet20").steps
         64000
     """
-    if name in _SUBMODULES:
-        import importlib
+    return attribute(__name__, name, _WHERE)
 
-        return importlib.import_module(f"keras_resnet.{name}")
-    raise AttributeError(f"module 'keras_resnet' has no attribute {name!r}")
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
+
+
+if os.path.basename(sys.argv[0] if sys.argv else "") != "keras-resnet":
+    from keras_resnet.models import register_custom_objects
+
+    register_custom_objects()

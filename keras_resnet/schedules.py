@@ -7,42 +7,10 @@ Keras-only (no TensorFlow-specific code), so ``import keras_resnet`` registers
 
 from __future__ import annotations
 
-import numbers
-
 import keras
 from keras import ops
 
-from keras_resnet.vocabulary import check_number
-
-
-def check_pieces(values, boundaries, names: tuple[str, str] = ("values", "boundaries")) -> None:
-    """Refuse a piecewise-constant schedule unless its values are learning rates above 0, its
-    boundaries integers that increase, one fewer than values; errors name the caller's
-    ``names``.
-
-    Example:
-        >>> check_pieces([0.1, 0.01], [20, 10])
-        Traceback (most recent call last):
-        ...
-        ValueError: The `values` argument should have one more entry than `boundaries`, whose \
-iterations should increase. Received: values=(0.1, 0.01), boundaries=(20, 10)
-    """
-    values, boundaries = tuple(values), tuple(boundaries)
-    if not all(isinstance(v, numbers.Real) and not isinstance(v, bool) and v > 0 for v in values):
-        raise ValueError(
-            f"The `{names[0]}` argument should hold learning rates above 0. "
-            f"Received: {names[0]}={values}"
-        )
-    if not all(isinstance(b, numbers.Integral) and not isinstance(b, bool) for b in boundaries):
-        raise ValueError(
-            f"The `{names[1]}` argument should hold iterations (integers). "
-            f"Received: {names[1]}={boundaries}"
-        )
-    if len(values) != len(boundaries) + 1 or list(boundaries) != sorted(boundaries):
-        raise ValueError(
-            f"The `{names[0]}` argument should have one more entry than `{names[1]}`, whose "
-            f"iterations should increase. Received: {names[0]}={values}, {names[1]}={boundaries}"
-        )
+from keras_resnet.vocabulary import check_number, check_pieces
 
 
 @keras.saving.register_keras_serializable(package="keras_resnet")

@@ -21,6 +21,8 @@ BN_EPSILON = 1e-5
 #: ImageNet's RGB channel mean and standard deviation of [0, 1] pixels (torchvision, timm).
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
+#: TensorFlow reads its inter-op thread count from this variable when it starts.
+INTEROP_THREADS_ENV = "TF_NUM_INTEROP_THREADS"
 #: Keras dtype policies a recipe may train under (None: the recipe's, float32 as shipped).
 DTYPE_POLICIES = (None, "float32", "mixed_float16", "mixed_bfloat16")
 
@@ -117,3 +119,33 @@ def refuse(key: str, value, allowed: str) -> None:
         ValueError: The `depth` argument should be 6n+2. Received: depth=7
     """
     raise ValueError(f"The `{key}` argument should be {allowed}. Received: {key}={value!r}")
+
+
+def check_pieces(values, boundaries, names: tuple[str, str] = ("values", "boundaries")) -> None:
+    """Refuse a piecewise-constant schedule unless its values are learning rates above 0, its
+    boundaries integers that increase, one fewer than values; errors name the caller's
+    ``names``.
+
+    Example:
+        >>> check_pieces([0.1, 0.01], [20, 10])
+        Traceback (most recent call last):
+        ...
+        ValueError: The `values` argument should have one more entry than `boundaries`, whose \
+iterations should increase. Received: values=(0.1, 0.01), boundaries=(20, 10)
+    """
+    values, boundaries = tuple(values), tuple(boundaries)
+    if not all(isinstance(v, numbers.Real) and not isinstance(v, bool) and v > 0 for v in values):
+        raise ValueError(
+            f"The `{names[0]}` argument should hold learning rates above 0. "
+            f"Received: {names[0]}={values}"
+        )
+    if not all(isinstance(b, numbers.Integral) and not isinstance(b, bool) for b in boundaries):
+        raise ValueError(
+            f"The `{names[1]}` argument should hold iterations (integers). "
+            f"Received: {names[1]}={boundaries}"
+        )
+    if len(values) != len(boundaries) + 1 or list(boundaries) != sorted(boundaries):
+        raise ValueError(
+            f"The `{names[0]}` argument should have one more entry than `{names[1]}`, whose "
+            f"iterations should increase. Received: {names[0]}={values}, {names[1]}={boundaries}"
+        )

@@ -228,3 +228,28 @@ def test_every_documented_command_parses_and_the_cheap_ones_run(capsys):
         if argv[0] in ("models", "recipes") or argv[:2] == ["weights", "list"]:
             assert cli.main([a for a in argv if a != "--count"]) == 0, argv
     capsys.readouterr()
+
+
+def test_the_console_script_answers_help_errors_and_listings_without_keras():
+    """As the ``keras-resnet`` script runs: ``sys.argv[0]`` is its path when it imports
+    ``keras_resnet.cli``; the Python import of the package (``-c``) loads it in full."""
+    code = (
+        "import sys\n"
+        "sys.argv = ['/venv/bin/keras-resnet']\n"
+        "from keras_resnet.cli import main\n"
+        "for argv in (['--help'], ['train', '--help'], ['train'], ['models', 'resnet20'],\n"
+        "             ['weights', 'list', '--arch', 'resnet18'], ['evaluate', 'x.keras']):\n"
+        "    try:\n"
+        "        main(argv)\n"
+        "    except SystemExit:\n"
+        "        pass\n"
+        "print('KERAS', 'keras' in sys.modules, 'tensorflow' in sys.modules)\n"
+        "import keras_resnet\n"
+        "print('MODEL', keras_resnet.ResNet20().name, 'keras' in sys.modules)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=300, check=True)  # fmt: skip
+    lines = result.stdout.splitlines()
+    assert "KERAS False False" in lines and "MODEL resnet20 True" in lines
+    assert "resnet18.tv_in1k" in result.stdout and "usage: keras-resnet train" in result.stdout
+    assert "the following arguments are required: --recipe" in result.stderr

@@ -97,6 +97,7 @@ FLOORS = (
         "lock",
         "_quiet_start",
         "weight_files",
+        "lazy",
     },
     {"checkpoint", "schedules"},
     {"zoo"},
@@ -160,3 +161,24 @@ def test_imports_form_no_circle_and_never_run_up_a_floor():
     # A package's __init__ importing its own submodules, which import siblings, is no circle.
     circles = [c for c in circles if not all(m.startswith(c[0] + ".") for m in c[1:-1])]
     assert not circles, circles[0]
+
+
+def _code_lines(function: ast.FunctionDef, lines: list[str]) -> int:
+    """Lines of code after the docstring: no blank lines, no comment-only lines."""
+    body = function.body
+    has_docstring = isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant)
+    start = body[0].end_lineno + 1 if has_docstring else body[0].lineno
+    code = lines[start - 1 : function.end_lineno]
+    return sum(1 for line in code if line.strip() and not line.strip().startswith("#"))
+
+
+def test_no_function_is_longer_than_80_lines_of_code():
+    long = []
+    for path in pathlib.Path(ROOT, "keras_resnet").rglob("*.py"):
+        text = path.read_text()
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                size = _code_lines(node, text.splitlines())
+                if size > 80:
+                    long.append(f"{path.name}:{node.name} {size}")
+    assert not long, long

@@ -20,6 +20,8 @@ from keras_resnet.cli import weights as cli_weights
 from keras_resnet.cli.output import emit_json, printable
 from keras_resnet.cli.parser import build_parser
 from keras_resnet.io import check_writable
+from keras_resnet.models import register_custom_objects
+from keras_resnet.vocabulary import INTEROP_THREADS_ENV
 
 
 def _model_from(name_or_file: str, weights: str | None):
@@ -280,18 +282,27 @@ def _run_options(args: argparse.Namespace) -> dict:
     return {name: getattr(args, name) for name in names}
 
 
-def _restart_one_op_at_a_time() -> None:
+def _one_op_at_a_time() -> None:
     """``--deterministic`` needs TensorFlow to run one op at a time, which is fixed when
-    TensorFlow starts, and ``import keras_resnet`` has started it: the command starts again
-    once, with the thread count in the environment (``recipes.train.enable_determinism``)."""
-    from keras_resnet.recipes.train import INTEROP_THREADS_ENV
-
+    TensorFlow starts: the thread count goes in the environment before it starts, or, if it
+    has (``python -m keras_resnet.cli`` imports the package in full), the command starts again
+    once with it (``recipes.train.enable_determinism``)."""
     if os.environ.get(INTEROP_THREADS_ENV) == "1":
         return
     os.environ[INTEROP_THREADS_ENV] = "1"
+    if "tensorflow" not in sys.modules:
+        return
     sys.stdout.flush()
     sys.stderr.flush()
     os.execv(sys.executable, [sys.executable, "-m", "keras_resnet.cli", *sys.argv[1:]])
+
+
+def _needs_no_keras(args: argparse.Namespace) -> bool:
+    """The commands that read only the package's tables: listing models (not counting them)
+    and the zoo's registry."""
+    if args.command == "models":
+        return not args.count
+    return args.command == "weights" and args.action in ("list", "info")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -319,7 +330,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 0
     if getattr(args, "deterministic", False) and argv is None:
-        _restart_one_op_at_a_time()
+        _one_op_at_a_time()
+    if not _needs_no_keras(args):
+        register_custom_objects()  # the console script started light
     try:
         if getattr(args, "json", None) not in (None, "-"):
             check_writable(args.json, "--json")  # before an evaluation that may take an hour

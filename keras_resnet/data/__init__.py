@@ -11,11 +11,11 @@ Example:
     ['cifar10', 'cifar100']
 """
 
-import importlib
-
 from keras_resnet.checkpoint import preprocessing_dict
 from keras_resnet.data.catalog import KNOWN_DATASETS, DatasetDefaults, defaults_for
 from keras_resnet.data.memory import arrays
+from keras_resnet.errors import needs_tensorflow
+from keras_resnet.lazy import attribute
 
 #: The names that need TensorFlow, and the module of each.
 _LAZY = {
@@ -50,21 +50,9 @@ def __getattr__(name: str):
         >>> data.load.__name__
         'load'
     """
-    if name in _LAZY:
-        try:
-            module = importlib.import_module(f"keras_resnet.data.{_LAZY[name]}")
-        except ModuleNotFoundError as error:
-            if error.name not in ("tensorflow", "tensorflow_datasets"):
-                raise
-            raise ImportError(
-                f"keras_resnet.data.{name} needs TensorFlow and tensorflow-datasets (tf.data "
-                "pipelines): pip install tensorflow tensorflow-datasets. Without them, "
-                "keras_resnet.data.arrays and keras_resnet.data.memory hold small datasets."
-            ) from error
-        return getattr(module, name)
     try:
-        return importlib.import_module(f"keras_resnet.data.{name}")
+        return attribute(__name__, name, _LAZY)
     except ModuleNotFoundError as error:
-        if error.name != f"keras_resnet.data.{name}":
+        if name not in _LAZY or error.name not in ("tensorflow", "tensorflow_datasets"):
             raise
-    raise AttributeError(f"module 'keras_resnet.data' has no attribute {name!r}")
+        raise needs_tensorflow(f"keras_resnet.data.{name} (tf.data and TFDS)") from error

@@ -1,113 +1,32 @@
-"""Model constructors, the model registry, FLOP counting and feature extraction."""
+"""Model constructors, the model registry, FLOP counting and feature extraction.
+
+Names load on first use (PEP 562): ``get_spec`` and ``list_models`` need no Keras, so the
+command line lists the models at once; ``from keras_resnet.models import ResNet50`` works as
+ever.
+"""
 
 from __future__ import annotations
 
-import re
+from keras_resnet.lazy import attribute
 
-import keras
-
-from keras_resnet.errors import unknown_name
-from keras_resnet.models import cifar, imagenet
-from keras_resnet.models.builder import recursion_limit
-from keras_resnet.models.cifar import (
-    Plain20,
-    Plain32,
-    Plain44,
-    Plain56,
-    Plain110,
-    ResNet20,
-    ResNet32,
-    ResNet44,
-    ResNet56,
-    ResNet110,
-    ResNet1202,
-)
-from keras_resnet.models.features import feature_extractor
-from keras_resnet.models.flops import count_flops
-from keras_resnet.models.imagenet import (
-    Plain18,
-    Plain34,
-    ResNet18,
-    ResNet34,
-    ResNet50,
-    ResNet101,
-    ResNet152,
-)
-from keras_resnet.models.layers import ZeroPadShortcut
-from keras_resnet.models.model import ResNetModel
-from keras_resnet.models.specs import NetSpec, all_specs, cifar_spec
-
-
-def list_models() -> list[str]:
-    """Names accepted by ``get_model``: ImageNet nets first, then CIFAR nets, by depth.
-
-    Example:
-        >>> list_models()[:3]
-        ['resnet18', 'resnet34', 'resnet50']
-    """
-    return list(all_specs())
-
-
-# Any CIFAR depth 6n+2 ("resnet8", "plain26"): section 4.2 defines the family for every n.
-_CIFAR_NAME = re.compile(r"(resnet|plain)(\d+)")
-
-
-def get_spec(name: str) -> NetSpec:
-    """The paper's description of the model called ``name``.
-
-    ``name`` is one of ``list_models()`` or any CIFAR depth 6n+2 of section 4.2
-    (``"resnet8"``, ``"plain26"``).
-
-    Example:
-        >>> get_spec("resnet110").blocks_per_stage
-        (18, 18, 18)
-        >>> get_spec("plain26").blocks_per_stage
-        (4, 4, 4)
-    """
-    key = name.lower() if isinstance(name, str) else name
-    specs = all_specs()
-    if key in specs:
-        return specs[key]
-    match = _CIFAR_NAME.fullmatch(key) if isinstance(key, str) else None
-    if match and int(match[2]) >= 8 and (int(match[2]) - 2) % 6 == 0:
-        return cifar_spec(int(match[2]), residual=match[1] == "resnet")
-    raise unknown_name(
-        "model name",
-        "name",
-        name,
-        list(specs),
-        extra=" or a CIFAR depth 6n+2 such as 'resnet8' or 'plain26'",
-    )
-
-
-def get_model(name: str, **kwargs) -> keras.Model:
-    """Build a model by name (``list_models()`` or any CIFAR ``"resnet<6n+2>"`` /
-    ``"plain<6n+2>"``), passing ``kwargs`` to its constructor.
-
-    Example:
-        >>> model = get_model("resnet20", classes=100)
-        >>> model.output_shape
-        (None, 100)
-        >>> get_model("plain8").count_params() < get_model("plain20").count_params()
-        True
-    """
-    spec = get_spec(name)
-    if spec.family == "imagenet":
-        return imagenet.CONSTRUCTORS[spec.name](**kwargs)
-    return cifar.constructor(spec.depth, spec.residual)(**kwargs)
-
-
-def default_weights(name: str) -> str | None:
-    """What ``weights`` the constructor of ``name`` uses when none is given: "imagenet" for
-    the ImageNet ResNets (the zoo has their checkpoints), None for plain and CIFAR nets.
-
-    Example:
-        >>> default_weights("resnet50"), default_weights("resnet20"), default_weights("plain34")
-        ('imagenet', None, None)
-    """
-    spec = get_spec(name)
-    return "imagenet" if spec.family == "imagenet" and spec.residual else None
-
+#: Each public name and the module that defines it.
+_WHERE = {
+    **dict.fromkeys(
+        ("Plain20", "Plain32", "Plain44", "Plain56", "Plain110", "ResNet20", "ResNet32",
+         "ResNet44", "ResNet56", "ResNet110", "ResNet1202"), "cifar"),
+    **dict.fromkeys(
+        ("Plain18", "Plain34", "ResNet18", "ResNet34", "ResNet50", "ResNet101", "ResNet152"),
+        "imagenet"),
+    **dict.fromkeys(
+        ("NetSpec", "all_specs", "cifar_spec", "default_weights", "get_spec", "list_models"),
+        "specs"),
+    "get_model": "by_name",
+    "recursion_limit": "builder",
+    "feature_extractor": "features",
+    "count_flops": "flops",
+    "ZeroPadShortcut": "layers",
+    "ResNetModel": "model",
+}  # fmt: skip
 
 __all__ = [
     "NetSpec",
@@ -131,6 +50,8 @@ __all__ = [
     "ResNet1202",
     "ResNetModel",
     "ZeroPadShortcut",
+    "all_specs",
+    "cifar_spec",
     "count_flops",
     "default_weights",
     "feature_extractor",
@@ -139,3 +60,33 @@ __all__ = [
     "list_models",
     "recursion_limit",
 ]
+
+
+def register_custom_objects() -> None:
+    """Start Keras quietly and register the custom objects the package's files hold
+    (``ResNetModel``, ``ZeroPadShortcut``, ``PaperSchedule``): what ``import keras_resnet``
+    does, and what the console script does for the commands that need Keras.
+
+    Example:
+        >>> register_custom_objects()  # already done here: nothing more happens
+    """
+    from keras_resnet import (
+        _quiet_start,  # noqa: F401  (first: Keras without TF's chatter)
+        schedules,  # noqa: F401  (PaperSchedule)
+    )
+    from keras_resnet.models import layers, model  # noqa: F401  (ZeroPadShortcut, ResNetModel)
+
+
+def __getattr__(name: str):
+    """Import the module of a public name, or a submodule, when first used.
+
+    Example:
+        >>> from keras_resnet import models
+        >>> models.get_spec("resnet110").blocks_per_stage
+        (18, 18, 18)
+    """
+    return attribute(__name__, name, _WHERE)
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

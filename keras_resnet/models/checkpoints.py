@@ -32,7 +32,8 @@ def convert_checkpoint(
         Traceback (most recent call last):
         ...
         ValueError: keras_resnet never unpickles weight files (they can run arbitrary code); \
-safetensors is the way. Received: src='model.pth'
+safetensors is the way: use a `.safetensors`, `.weights.h5` or `.keras` file. \
+Received: src='model.pth'
     """
     from keras_resnet.models import get_model
 

@@ -17,6 +17,9 @@ here, so a reader can hold this file next to Table 1:
 from __future__ import annotations
 
 import dataclasses
+import re
+
+from keras_resnet.errors import unknown_name
 
 BASIC = "basic"
 BOTTLENECK = "bottleneck"
@@ -172,3 +175,57 @@ def residual_spec_for(block: str, blocks_per_stage: tuple[int, ...], stem_kernel
         f"No ResNet of the paper has {block} blocks {tuple(blocks_per_stage)} per stage with a "
         f"{stem_kernel}x{stem_kernel} stem."
     )
+
+
+def list_models() -> list[str]:
+    """Names accepted by ``get_model``: ImageNet nets first, then CIFAR nets, by depth.
+
+    Example:
+        >>> list_models()[:3]
+        ['resnet18', 'resnet34', 'resnet50']
+    """
+    return list(all_specs())
+
+
+# Any CIFAR depth 6n+2 ("resnet8", "plain26"): section 4.2 defines the family for every n.
+_CIFAR_NAME = re.compile(r"(resnet|plain)(\d+)")
+
+
+def get_spec(name: str) -> NetSpec:
+    """The paper's description of the model called ``name``.
+
+    ``name`` is one of ``list_models()`` or any CIFAR depth 6n+2 of section 4.2
+    (``"resnet8"``, ``"plain26"``).
+
+    Example:
+        >>> get_spec("resnet110").blocks_per_stage
+        (18, 18, 18)
+        >>> get_spec("plain26").blocks_per_stage
+        (4, 4, 4)
+    """
+    key = name.lower() if isinstance(name, str) else name
+    specs = all_specs()
+    if key in specs:
+        return specs[key]
+    match = _CIFAR_NAME.fullmatch(key) if isinstance(key, str) else None
+    if match and int(match[2]) >= 8 and (int(match[2]) - 2) % 6 == 0:
+        return cifar_spec(int(match[2]), residual=match[1] == "resnet")
+    raise unknown_name(
+        "model name",
+        "name",
+        name,
+        list(specs),
+        extra=" or a CIFAR depth 6n+2 such as 'resnet8' or 'plain26'",
+    )
+
+
+def default_weights(name: str) -> str | None:
+    """What ``weights`` the constructor of ``name`` uses when none is given: "imagenet" for
+    the ImageNet ResNets (the zoo has their checkpoints), None for plain and CIFAR nets.
+
+    Example:
+        >>> default_weights("resnet50"), default_weights("resnet20"), default_weights("plain34")
+        ('imagenet', None, None)
+    """
+    spec = get_spec(name)
+    return "imagenet" if spec.family == "imagenet" and spec.residual else None

@@ -9,8 +9,7 @@ Example:
     (32000, 48000)
 """
 
-import importlib
-
+from keras_resnet.lazy import attribute
 from keras_resnet.models.saved import load_model
 from keras_resnet.recipes.evaluate import evaluate
 from keras_resnet.recipes.predict import Prediction, predict_files
@@ -48,9 +47,4 @@ def __getattr__(name: str):
         >>> recipes.run_folder.__name__
         'keras_resnet.recipes.run_folder'
     """
-    try:
-        return importlib.import_module(f"keras_resnet.recipes.{name}")
-    except ModuleNotFoundError as error:
-        if error.name != f"keras_resnet.recipes.{name}":
-            raise
-    raise AttributeError(f"module 'keras_resnet.recipes' has no attribute {name!r}")
+    return attribute(__name__, name, {})

@@ -5,9 +5,14 @@ from __future__ import annotations
 import dataclasses
 import json
 
-from keras_resnet.models import get_spec
-from keras_resnet.schedules import check_pieces
-from keras_resnet.vocabulary import DTYPE_POLICIES, check_choice, check_number, check_positive
+from keras_resnet.models.specs import get_spec
+from keras_resnet.vocabulary import (
+    DTYPE_POLICIES,
+    check_choice,
+    check_number,
+    check_pieces,
+    check_positive,
+)
 
 
 @dataclasses.dataclass(frozen=True)

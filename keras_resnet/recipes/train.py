@@ -50,7 +50,13 @@ from keras_resnet.recipes.run_folder import (
     recorded_pipeline,
 )
 from keras_resnet.schedules import PaperSchedule, WarmupUntilError
-from keras_resnet.vocabulary import DTYPE_POLICIES, check_choice, check_positive, check_seed
+from keras_resnet.vocabulary import (
+    DTYPE_POLICIES,
+    INTEROP_THREADS_ENV,
+    check_choice,
+    check_positive,
+    check_seed,
+)
 
 
 @dataclasses.dataclass
@@ -475,10 +481,6 @@ def _feeds(recipe, about, in_memory: InMemoryDataset | None, global_batch, data_
         one_hot = lambda x, y: (x, keras.ops.one_hot(y, classes))  # noqa: E731
         train_ds, test_ds = train_ds.map(one_hot), test_ds.map(one_hot)
     return _Feeds(train_ds, test_ds, seed=seed)
-
-
-#: TensorFlow reads its inter-op thread count from this variable when it starts.
-INTEROP_THREADS_ENV = "TF_NUM_INTEROP_THREADS"
 
 
 def enable_determinism() -> None:

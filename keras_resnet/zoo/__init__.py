@@ -1,25 +1,38 @@
 """Weights for built models: local files and the pretrained zoo on the Hugging Face Hub.
 
 The zoo works on any built model by layer names and never imports ``keras_resnet.models``.
+Names load on first use (PEP 562): the registry (``list_weights``, ``weights_info``) needs no
+Keras, so ``keras-resnet weights list`` answers at once.
 """
 
-from keras_resnet.checkpoint import Checkpoint, Preprocessing
-from keras_resnet.zoo.loading import (
-    WEIGHT_FILE_SUFFIXES,
-    Target,
-    load_weights,
-    resolve_weights,
-)
-from keras_resnet.zoo.registry import list_weights, register_weights, weights_info
+from keras_resnet.lazy import attribute
 
-__all__ = [
-    "WEIGHT_FILE_SUFFIXES",
-    "Checkpoint",
-    "Preprocessing",
-    "Target",
-    "list_weights",
-    "load_weights",
-    "register_weights",
-    "resolve_weights",
-    "weights_info",
-]
+#: Each public name and the module that defines it.
+_WHERE = {
+    "Checkpoint": "keras_resnet.checkpoint",
+    "Preprocessing": "keras_resnet.checkpoint",
+    "WEIGHT_FILE_SUFFIXES": "keras_resnet.weight_files",
+    "Target": "keras_resnet.zoo.loading",
+    "load_weights": "keras_resnet.zoo.loading",
+    "resolve_weights": "keras_resnet.zoo.loading",
+    "list_weights": "keras_resnet.zoo.registry",
+    "register_weights": "keras_resnet.zoo.registry",
+    "weights_info": "keras_resnet.zoo.registry",
+}
+
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name: str):
+    """Import the module of a public name, or a submodule, when first used.
+
+    Example:
+        >>> from keras_resnet import zoo
+        >>> zoo.list_weights("resnet18")[:1]
+        ['resnet18.a1_in1k']
+    """
+    return attribute(__name__, name, _WHERE)
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
