@@ -18,6 +18,8 @@ import keras_resnet
 
 SCRIPT = os.path.join(os.path.dirname(__file__), "scripts", "backend_checks.py")
 BACKENDS = ("jax", "torch")
+#: Fresh JAX and PyTorch processes: minutes on 2 cores, so not in `make test-fast`.
+pytestmark = pytest.mark.slow
 
 
 def _start(backend: str, out, data_dir) -> subprocess.Popen:

@@ -123,6 +123,7 @@ def test_a_zoo_name_is_resolved_once_and_the_model_carries_its_checkpoint(
     assert len(calls) == 1  # loading the .keras file resolved nothing again
 
 
+@pytest.mark.slow
 def test_a_recipe_trained_model_carries_its_dataset_and_class_names(tmp_path, fashion_dir):
     result = recipes.train(
         "fashion_mnist_plain20", output_dir=str(tmp_path / "run"), steps=2, steps_per_epoch=2,

@@ -68,6 +68,7 @@ def trained(tmp_path_factory, fashion_dir):
     return out, result
 
 
+@pytest.mark.slow
 def test_train_writes_a_model_csv_png_and_metrics(trained):
     out, result = trained
     assert {"last.keras", "best.keras", "history.csv", "error.png", "metrics.json"} <= set(
@@ -82,6 +83,7 @@ def test_train_writes_a_model_csv_png_and_metrics(trained):
     assert metrics["iterations"] == 40 and 0.1 < metrics["test_accuracy"] <= 1
 
 
+@pytest.mark.slow
 def test_evaluate_prints_accuracy_and_writes_json(trained, fashion_dir, tmp_path, capsys):
     out, _ = trained
     report = tmp_path / "eval.json"
@@ -116,6 +118,7 @@ def test_evaluate_prints_accuracy_and_writes_json(trained, fashion_dir, tmp_path
     assert limited["examples"] == 300 and 0 <= limited["accuracy"] <= 1
 
 
+@pytest.mark.slow
 def test_predict_reports_unreadable_files_and_goes_on(trained, fashion_dir, tmp_path, capsys):
     out, _ = trained
     from PIL import Image

@@ -80,6 +80,7 @@ def test_folding_keeps_the_checkpoint_and_leaves_the_model_alone():
 FORMATS = {"tf_saved_model": "saved", "litert": "m.tflite", "onnx": "m.onnx", "openvino": "m.xml"}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name, shape", [("resnet20", (32, 32, 3)), ("resnet18", (224, 224, 3))])
 def test_every_format_in_float32_loads_in_its_runtime_and_matches_keras(name, shape, tmp_path):
     import tensorflow as tf
@@ -142,6 +143,7 @@ REDUCED = [("onnx", "int8", "q.onnx"), ("openvino", "int8", "q.xml"),
            ("litert", "float16", "h.tflite"), ("openvino", "bfloat16", "b.xml")]  # fmt: skip
 
 
+@pytest.mark.slow
 def test_reduced_precision_on_a_trained_resnet20_keeps_its_predictions(
     trained20, fashion_dir, tmp_path
 ):

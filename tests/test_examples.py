@@ -39,6 +39,7 @@ def photos(tmp_path):
     return tmp_path / "photos"
 
 
+@pytest.mark.slow
 def test_fine_tune_trains_head_then_whole_network(photos, tmp_path, capsys):
     import fine_tune
 
@@ -68,6 +69,7 @@ def test_predict_example_classifies_and_skips_bad_files(photos, tmp_path, capsys
     assert "bad.png" in err
 
 
+@pytest.mark.slow
 def test_fine_tune_from_zoo_weights_normalises_like_the_checkpoint(photos, warm_cache, tmp_path):
     import fine_tune
 

@@ -100,6 +100,7 @@ def test_the_jax_and_torch_extras_do_not_pull_in_tensorflow():
         assert not {n for n in seen if n.startswith(("tensorflow", "tensorboard"))}, extra
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("backend", ["jax", "torch"])
 def test_a_recipe_trains_on_the_backend_where_tensorflow_is_not_installed(
     backend, tmp_path_factory, tmp_path

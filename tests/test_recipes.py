@@ -162,6 +162,7 @@ def test_every_bad_argument_is_refused_before_anything_is_written(tmp_path, fash
         recipes.train("fashion_mnist_resnet20", output_dir=None, data_dir=fashion_dir)
 
 
+@pytest.mark.slow
 def test_evaluate_a_saved_model_with_each_crop_mode(tmp_path, fashion_dir):
     model = keras_resnet.ResNet20(input_shape=(32, 32, 1))
     path = str(tmp_path / "m.keras")
@@ -190,6 +191,7 @@ def test_evaluate_a_saved_model_with_each_crop_mode(tmp_path, fashion_dir):
         recipes.load_model(5)
 
 
+@pytest.mark.slow
 def test_mixed_bfloat16_trains_with_finite_loss_and_float32_outputs(tmp_path, fashion_dir):
     result = _run_script(fashion_dir, tmp_path / "bf16", "--policy", "mixed_bfloat16")
     assert all(np.isfinite(result["loss"]))

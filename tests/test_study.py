@@ -121,6 +121,7 @@ def test_bad_arguments_are_refused_before_anything_is_written(tmp_path, fashion_
     assert "`depths`" in capsys.readouterr().err and not (tmp_path / "cli").exists()
 
 
+@pytest.mark.slow
 def test_study_killed_during_the_second_net_resumes_and_writes_every_output(tmp_path, fashion_dir):
     out = tmp_path / "study"
     command = [

@@ -119,6 +119,7 @@ HF_TIMM_34 = {**IMAGENET_34, "weights": f"hf://{RESNET34['repo_id']}@{RESNET34['
 OFFLINE_UNCACHED = {"model": "resnet18", "weights": "imagenet"}
 
 
+@pytest.mark.slow
 def test_the_zoo_downloads_and_converts_through_the_hub_on_jax_and_torch(hub, tmp_path):
     runs = {
         backend: _run(
@@ -135,6 +136,7 @@ def test_the_zoo_downloads_and_converts_through_the_hub_on_jax_and_torch(hub, tm
         assert result["checkpoint"] == RESNET34
 
 
+@pytest.mark.slow
 def test_download_verify_convert_then_offline_with_no_requests(hub, tmp_path):
     home = tmp_path / "home"
     hub.requests.clear()
@@ -177,6 +179,7 @@ def test_download_verify_convert_then_offline_with_no_requests(hub, tmp_path):
         assert text in uncached["message"]
 
 
+@pytest.mark.slow
 def test_bad_downloads_give_clear_errors_and_cache_nothing(hub, tmp_path):
     home = tmp_path / "home"
     names = [
@@ -217,6 +220,7 @@ def test_bad_downloads_give_clear_errors_and_cache_nothing(hub, tmp_path):
     assert blobs == [good_sha256], "a rejected download was left in the HF cache"
 
 
+@pytest.mark.slow
 def test_two_processes_loading_at_once_both_succeed(hub, tmp_path):
     home = tmp_path / "home"
     running = [_run([IMAGENET_34], tmp_path, home, hub=hub, wait=False) for _ in range(2)]
