@@ -29,8 +29,8 @@ from precision import cpu_flags
 import keras_resnet
 from keras_resnet import data
 from keras_resnet.deploy import runtimes
-from keras_resnet.recipes.evaluate import load_model
-from keras_resnet.recipes.study import machine_description
+from keras_resnet.recipes.depth_study import machine_description
+from keras_resnet.recipes.evaluation import load_model
 
 FIXTURE = os.path.join(os.path.dirname(__file__), "..", "tests", "fixtures",
                        "fashion_mnist_resnet20.keras")  # fmt: skip

@@ -30,8 +30,8 @@ import tensorflow as tf
 from train import recipe_rate
 
 import keras_resnet
-from keras_resnet.recipes.study import machine_description
-from keras_resnet.recipes.train import Throughput, dtype_policy
+from keras_resnet.recipes.depth_study import machine_description
+from keras_resnet.recipes.training import Throughput, dtype_policy
 
 POLICIES = ("float32", "mixed_bfloat16")
 

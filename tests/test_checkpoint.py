@@ -107,7 +107,9 @@ def test_a_zoo_name_is_resolved_once_and_the_model_carries_its_checkpoint(
     # No ImageNet here: the 1000-class model on fashion_mnist, which evaluate refuses as not
     # fitting (tests/test_recipes.py), only to record the view it asks for; a TFDS split
     # slice takes the tf.data path (the whole test split would be read into memory).
-    monkeypatch.setattr(sys.modules["keras_resnet.recipes.evaluate"], "check_fits", lambda *a: None)
+    monkeypatch.setattr(
+        sys.modules["keras_resnet.recipes.evaluation"], "check_fits", lambda *a: None
+    )
     with pytest.raises(RecordedError):
         recipes.evaluate(model, "fashion_mnist", split="test[:1]", data_dir=fashion_dir)
     assert views[-1] is model

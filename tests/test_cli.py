@@ -241,7 +241,8 @@ def test_the_console_script_answers_help_errors_and_listings_without_keras():
         "sys.argv = ['/venv/bin/keras-resnet']\n"
         "from keras_resnet.cli import main\n"
         "for argv in (['--help'], ['train', '--help'], ['train'], ['models', 'resnet20'],\n"
-        "             ['weights', 'list', '--arch', 'resnet18'], ['evaluate', 'x.keras']):\n"
+        "             ['weights', 'list', '--arch', 'resnet18'], ['recipes'],\n"
+        "             ['evaluate', 'x.keras']):\n"
         "    try:\n"
         "        main(argv)\n"
         "    except SystemExit:\n"
@@ -255,4 +256,5 @@ def test_the_console_script_answers_help_errors_and_listings_without_keras():
     lines = result.stdout.splitlines()
     assert "KERAS False False" in lines and "MODEL resnet20 True" in lines
     assert "resnet18.tv_in1k" in result.stdout and "usage: keras-resnet train" in result.stdout
+    assert "fashion_mnist_resnet20" in result.stdout  # the recipes, listed without Keras
     assert "the following arguments are required: --recipe" in result.stderr

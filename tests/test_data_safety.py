@@ -18,8 +18,8 @@ from keras_resnet import cli, recipes
 from keras_resnet.checkpoint import Checkpoint, Preprocessing
 from keras_resnet.recipes.run_folder import check_resume, read_run_history, resume_state
 
-# The module, not the function `recipes.train` that shadows it.
-train_module = importlib.import_module("keras_resnet.recipes.train")
+# The module of `recipes.train`.
+train_module = importlib.import_module("keras_resnet.recipes.training")
 RECIPE = "fashion_mnist_resnet20"
 TINY = {"steps": 2, "steps_per_epoch": 1, "batch_size": 32, "validation_steps": 1, "seed": 0}
 HEADER = "epoch,accuracy,epoch_seconds,iterations,learning_rate,loss,val_accuracy,val_loss\n"

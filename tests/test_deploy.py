@@ -121,7 +121,7 @@ def trained20(fashion_dir):
     """The committed ResNet-20 trained on Fashion-MNIST (tests/scripts/make_trained_resnet20.py)
     and 1,000 Fashion-MNIST test images and labels prepared as it expects."""
     from keras_resnet import data
-    from keras_resnet.recipes.evaluate import load_model
+    from keras_resnet.recipes.evaluation import load_model
 
     model = load_model(FIXTURE)
     test = data.load("fashion_mnist", "test", batch_size=1000, training=False,

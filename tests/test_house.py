@@ -64,7 +64,7 @@ def test_the_data_pipeline_and_the_models_load_without_the_hub_client():
 
 
 def test_one_function_picks_the_evaluation_view():
-    consumers = ("data/pipeline.py", "recipes/evaluate.py", "recipes/predict.py")
+    consumers = ("data/pipeline.py", "recipes/evaluation.py", "recipes/predict.py")
     for consumer in consumers:
         source = pathlib.Path(ROOT, "keras_resnet", consumer).read_text(encoding="utf-8")
         assert "evaluation_view(" in source, consumer

@@ -11,9 +11,9 @@ import pytest
 from helpers import python_output, python_without_tensorflow
 
 from keras_resnet.data.stream import TrainingStream
+from keras_resnet.recipes.depth_study import _claim_folder
 from keras_resnet.recipes.run_folder import check_resume, record_pipeline
-from keras_resnet.recipes.study import _claim_folder
-from keras_resnet.recipes.train import choose_pipeline
+from keras_resnet.recipes.training import choose_pipeline
 
 
 def test_the_stream_resumes_where_it_stopped_and_shows_each_image_once_per_pass():

@@ -106,7 +106,7 @@ def test_cifar_binary_archives_are_read_without_unpacking(tmp_path):
 
 def test_evaluate_and_predict_from_memory_give_the_tfdata_paths_views(fashion_dir):
     from keras_resnet.data import evaluation
-    from keras_resnet.recipes.evaluate import _ten_views
+    from keras_resnet.recipes.evaluation import _ten_views
     from keras_resnet.recipes.predict import _in_memory_view, _tfds_view
 
     train, _ = memory.arrays("fashion_mnist", "train", data_dir=fashion_dir)

@@ -255,7 +255,7 @@ def test_two_workers_train_together_with_multiworker_mirrored(tmp_path, fashion_
 
 @pytest.mark.slow
 def test_compressed_schedule_keeps_the_recipes_shape():
-    from keras_resnet.recipes.train import compressed
+    from keras_resnet.recipes.training import compressed
 
     short = compressed(recipes.get("cifar10_resnet110"), 6_400)
     assert short.lr_boundaries == (3_200, 4_800) and short.warmup_steps == 40

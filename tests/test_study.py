@@ -14,7 +14,7 @@ from helpers import kill_after_epochs
 
 import keras_resnet
 from keras_resnet import cli, recipes
-from keras_resnet.recipes.study import RESULT_COLUMNS
+from keras_resnet.recipes.depth_study import RESULT_COLUMNS
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 

@@ -286,7 +286,7 @@ def _one_op_at_a_time() -> None:
     """``--deterministic`` needs TensorFlow to run one op at a time, which is fixed when
     TensorFlow starts: the thread count goes in the environment before it starts, or, if it
     has (``python -m keras_resnet.cli`` imports the package in full), the command starts again
-    once with it (``recipes.train.enable_determinism``)."""
+    once with it (``recipes.training.enable_determinism``)."""
     if os.environ.get(INTEROP_THREADS_ENV) == "1":
         return
     os.environ[INTEROP_THREADS_ENV] = "1"
@@ -298,11 +298,13 @@ def _one_op_at_a_time() -> None:
 
 
 def _needs_no_keras(args: argparse.Namespace) -> bool:
-    """The commands that read only the package's tables: listing models (not counting them)
-    and the zoo's registry."""
+    """The commands that read only the package's tables: listing models (not counting them),
+    the recipes and the zoo's registry."""
     if args.command == "models":
         return not args.count
-    return args.command == "weights" and args.action in ("list", "info")
+    return args.command == "recipes" or (
+        args.command == "weights" and args.action in ("list", "info")
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,7 +1,9 @@
 """Training recipes: the paper's setups as data, trained with ``model.fit``.
 
-None of it imports TensorFlow: ``train``, ``study``, ``evaluate`` and ``predict_files`` load it
-only for the tf.data pipelines, TFDS datasets and ImageNet-style views.
+Names load on first use (PEP 562): the recipes themselves (``get``, ``list_recipes``,
+``Recipe``) need no Keras, so ``keras-resnet recipes`` answers at once; ``train``, ``study``,
+``evaluate`` and ``predict_files`` load Keras, and TensorFlow only for the tf.data pipelines,
+TFDS datasets and ImageNet-style views.
 
 Example:
     >>> from keras_resnet import recipes
@@ -10,41 +12,40 @@ Example:
 """
 
 from keras_resnet.lazy import attribute
-from keras_resnet.models.saved import load_model
-from keras_resnet.recipes.evaluate import evaluate
-from keras_resnet.recipes.predict import Prediction, predict_files
-from keras_resnet.recipes.recipe import Recipe
-from keras_resnet.recipes.registry import family_recipe, get, list_recipes, register
-from keras_resnet.recipes.study import StudyResult, study, summarize
-from keras_resnet.recipes.train import TrainResult, train
-from keras_resnet.schedules import PaperSchedule, WarmupUntilError
 
-__all__ = [
-    "PaperSchedule",
-    "Prediction",
-    "Recipe",
-    "StudyResult",
-    "TrainResult",
-    "WarmupUntilError",
-    "evaluate",
-    "family_recipe",
-    "get",
-    "list_recipes",
-    "load_model",
-    "predict_files",
-    "register",
-    "study",
-    "summarize",
-    "train",
-]
+#: Each public name and the module that defines it.
+_WHERE = {
+    "PaperSchedule": "keras_resnet.schedules",
+    "WarmupUntilError": "keras_resnet.schedules",
+    "load_model": "keras_resnet.models.saved",
+    "Prediction": "predict",
+    "predict_files": "predict",
+    "Recipe": "recipe",
+    "family_recipe": "registry",
+    "get": "registry",
+    "list_recipes": "registry",
+    "register": "registry",
+    "StudyResult": "depth_study",
+    "study": "depth_study",
+    "summarize": "depth_study",
+    "TrainResult": "training",
+    "train": "training",
+    "evaluate": "evaluation",
+}
+
+__all__ = sorted(_WHERE)
 
 
 def __getattr__(name: str):
-    """Import a submodule when first used (``recipes.run_folder``).
+    """Import the module of a public name, or a submodule, when first used.
 
     Example:
         >>> from keras_resnet import recipes
         >>> recipes.run_folder.__name__
         'keras_resnet.recipes.run_folder'
     """
-    return attribute(__name__, name, {})
+    return attribute(__name__, name, _WHERE)
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

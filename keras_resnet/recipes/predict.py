@@ -16,7 +16,7 @@ from keras_resnet.data.memory import arrays, class_names, has_raw_files, pixel_m
 from keras_resnet.data.on_device import centre_pad
 from keras_resnet.errors import needs_tensorflow
 from keras_resnet.imagenet_utils import class_index
-from keras_resnet.recipes.evaluate import check_fits, check_fits_known
+from keras_resnet.recipes.evaluation import check_fits, check_fits_known
 from keras_resnet.vocabulary import check_positive
 
 

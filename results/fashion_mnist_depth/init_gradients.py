@@ -37,7 +37,7 @@ def first_steps(net: str, images, labels) -> dict[str, float]:
 
     from keras_resnet import data
     from keras_resnet.recipes import get
-    from keras_resnet.recipes.train import _build_model  # the model exactly as train builds it
+    from keras_resnet.recipes.training import _build_model  # the model exactly as train builds it
 
     recipe = get(f"fashion_mnist_{net}")
     keras.utils.set_random_seed(0)

@@ -63,7 +63,7 @@ def main(argv=None) -> int:
         parser.error(f"--batches should be a positive integer. Received: {args.batches}")
 
     from keras_resnet import data
-    from keras_resnet.recipes.evaluate import load_model
+    from keras_resnet.recipes.evaluation import load_model
 
     test = data.load("fashion_mnist", "test", batch_size=500)
     print(f"| model | test accuracy | after precise BN ({args.batches} batches of 128) |")

@@ -22,7 +22,7 @@ if __name__ == "__main__":
 
     from keras_resnet import data, models, recipes
     from keras_resnet.recipes.registry import get as get_recipe
-    from keras_resnet.recipes.train import trained_checkpoint
+    from keras_resnet.recipes.training import trained_checkpoint
 
     run = sys.argv[1]
     if not os.path.exists(os.path.join(run, "last.keras")):

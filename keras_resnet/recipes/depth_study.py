@@ -25,7 +25,7 @@ from keras_resnet.recipes.callbacks import read_history
 from keras_resnet.recipes.in_memory import PIPELINES, default_pipeline
 from keras_resnet.recipes.plot import plot_depth_study
 from keras_resnet.recipes.registry import FAMILIES, family_recipe
-from keras_resnet.recipes.train import check_policy, train
+from keras_resnet.recipes.training import check_policy, train
 from keras_resnet.vocabulary import check_choice, check_positive, check_seed
 
 SETTINGS_FILE = "study.json"
