@@ -95,31 +95,27 @@ def dtype_policy(name: str | None):
         keras.config.set_dtype_policy(previous)
 
 
-def _claim_output_dir(output_dir: str, recipe: Recipe, *, write: bool = True) -> None:
-    """Refuse an ``output_dir`` that holds a run of another recipe; else (with ``write``)
-    record ``recipe`` there."""
+def _holds_run_of(output_dir: str, recipe: Recipe) -> bool:
+    """Whether ``output_dir`` holds a run of ``recipe`` (its ``recipe.json``, read once here);
+    a run of another recipe, or of other settings, is refused."""
     path = os.path.join(output_dir, "recipe.json")
-    if os.path.isfile(path):
-        previous = read_json(path)
-        if previous != json.loads(recipe.to_json()):
-            name = previous.get("name") if isinstance(previous, dict) else None
-            raise ValueError(
-                f"The `output_dir` {output_dir!r} holds a run of recipe {name!r} "
-                f"with other settings than {recipe.name!r}; choose another output_dir or delete it."
-            )
-        return
-    if write:
-        write_text_atomic(path, recipe.to_json())
+    if not os.path.isfile(path):
+        return False
+    previous = read_json(path)
+    if previous != json.loads(recipe.to_json()):
+        name = previous.get("name") if isinstance(previous, dict) else None
+        raise ValueError(
+            f"The `output_dir` {output_dir!r} holds a run of recipe {name!r} "
+            f"with other settings than {recipe.name!r}; choose another output_dir or delete it."
+        )
+    return True
 
 
-def _finished_run(output_dir: str, recipe: Recipe) -> TrainResult | None:
-    """The stored result of a finished run of ``recipe`` in ``output_dir``, or None."""
+def _finished_run(output_dir: str) -> TrainResult | None:
+    """The stored result of the finished run in ``output_dir`` (one of this recipe), or None."""
     metrics_path = os.path.join(output_dir, "metrics.json")
-    recipe_path = os.path.join(output_dir, "recipe.json")
-    if not (os.path.isfile(metrics_path) and os.path.isfile(recipe_path)):
+    if not os.path.isfile(metrics_path):
         return None
-    if read_json(recipe_path) != json.loads(recipe.to_json()):
-        return None  # _claim_output_dir refuses it with a clear error
     metrics = read_json(metrics_path)
     from keras_resnet.models.saved import load_model
 
@@ -338,13 +334,12 @@ def train(
     # One run per output directory (a second one stops here, before writing anything).
     lock = directory_lock(output_dir, purpose=f"a run of {recipe.name}") if chief else None
     with lock or contextlib.nullcontext():
-        finished = _finished_run(output_dir, recipe)
+        held = _holds_run_of(output_dir, recipe)  # another recipe's run: refused now
+        finished = _finished_run(output_dir) if held else None
         if finished is not None and not overwrite:
             return finished
         # Only the chief writes outputs; other workers back up into a scratch directory.
         work_dir = output_dir if chief else tempfile.mkdtemp(prefix="keras_resnet_worker_")
-        if chief:
-            _claim_output_dir(output_dir, recipe, write=False)  # another recipe's: refused now
         done = check_resume(work_dir, num_epochs, per_epoch, pipeline) if finished is None else 0
         if seed is not None:
             keras.utils.set_random_seed(seed)
@@ -362,8 +357,8 @@ def train(
                                     steps_per_execution=steps_per_execution)  # fmt: skip
         if finished is not None:
             _remove_outputs(output_dir)  # --overwrite: only now that the new run can start
-        if chief:
-            _claim_output_dir(output_dir, recipe)
+        if chief and (finished is not None or not held):
+            write_text_atomic(os.path.join(output_dir, "recipe.json"), recipe.to_json())
         record_pipeline(os.path.join(work_dir, "backup"), pipeline)
         if is_multiworker(strategy):
             patch_for_multiworker(model, strategy, next(iter(data_feeds.train)))
