@@ -16,7 +16,7 @@ Example:
 import os
 import sys
 
-from keras_resnet.lazy import attribute
+from keras_resnet.lazy import accessors
 from keras_resnet.version import __version__
 
 
@@ -42,18 +42,7 @@ _WHERE = {
 __all__ = [*_model_names(), "__version__", *sorted(set(_WHERE) - set(_model_names()))]
 
 
-def __getattr__(name: str):
-    """A public name or a subpackage, imported when first used.
-
-    Example:
-        >>> keras_resnet.recipes.get("cifar10_resnet20").steps
-        64000
-    """
-    return attribute(__name__, name, _WHERE)
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+__getattr__, __dir__ = accessors(__name__, _WHERE, __all__)
 
 
 if os.path.basename(sys.argv[0] if sys.argv else "") != "keras-resnet":

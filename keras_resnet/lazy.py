@@ -9,7 +9,8 @@ Example:
 from __future__ import annotations
 
 import importlib
-from collections.abc import Mapping
+import sys
+from collections.abc import Callable, Mapping, Sequence
 
 
 def attribute(package: str, name: str, where: Mapping[str, str]):
@@ -32,3 +33,24 @@ def attribute(package: str, name: str, where: Mapping[str, str]):
         if error.name != f"{package}.{name}":
             raise
     raise AttributeError(f"module {package!r} has no attribute {name!r}")
+
+
+def accessors(
+    package: str, where: Mapping[str, str], public: Sequence[str]
+) -> tuple[Callable, Callable]:
+    """A package's module-level ``__getattr__`` (``attribute`` with ``where``) and ``__dir__``
+    (its globals and ``public``).
+
+    Example:
+        >>> getattr_, dir_ = accessors("keras_resnet.zoo", {}, ["list_weights"])
+        >>> "list_weights" in dir_()
+        True
+    """
+
+    def get(name: str):
+        return attribute(package, name, where)
+
+    def names() -> list[str]:
+        return sorted({*vars(sys.modules[package]), *public})
+
+    return get, names

@@ -7,7 +7,7 @@ ever.
 
 from __future__ import annotations
 
-from keras_resnet.lazy import attribute
+from keras_resnet.lazy import accessors
 
 #: Each public name and the module that defines it.
 _WHERE = {
@@ -77,16 +77,4 @@ def register_custom_objects() -> None:
     from keras_resnet.models import layers, model  # noqa: F401  (ZeroPadShortcut, ResNetModel)
 
 
-def __getattr__(name: str):
-    """Import the module of a public name, or a submodule, when first used.
-
-    Example:
-        >>> from keras_resnet import models
-        >>> models.get_spec("resnet110").blocks_per_stage
-        (18, 18, 18)
-    """
-    return attribute(__name__, name, _WHERE)
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+__getattr__, __dir__ = accessors(__name__, _WHERE, __all__)

@@ -11,7 +11,7 @@ Example:
     (32000, 48000)
 """
 
-from keras_resnet.lazy import attribute
+from keras_resnet.lazy import accessors
 
 #: Each public name and the module that defines it.
 _WHERE = {
@@ -36,16 +36,4 @@ _WHERE = {
 __all__ = sorted(_WHERE)
 
 
-def __getattr__(name: str):
-    """Import the module of a public name, or a submodule, when first used.
-
-    Example:
-        >>> from keras_resnet import recipes
-        >>> recipes.run_folder.__name__
-        'keras_resnet.recipes.run_folder'
-    """
-    return attribute(__name__, name, _WHERE)
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+__getattr__, __dir__ = accessors(__name__, _WHERE, __all__)

@@ -5,7 +5,7 @@ Names load on first use (PEP 562): the registry (``list_weights``, ``weights_inf
 Keras, so ``keras-resnet weights list`` answers at once.
 """
 
-from keras_resnet.lazy import attribute
+from keras_resnet.lazy import accessors
 
 #: Each public name and the module that defines it.
 _WHERE = {
@@ -23,16 +23,4 @@ _WHERE = {
 __all__ = sorted(_WHERE)
 
 
-def __getattr__(name: str):
-    """Import the module of a public name, or a submodule, when first used.
-
-    Example:
-        >>> from keras_resnet import zoo
-        >>> zoo.list_weights("resnet18")[:1]
-        ['resnet18.a1_in1k']
-    """
-    return attribute(__name__, name, _WHERE)
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+__getattr__, __dir__ = accessors(__name__, _WHERE, __all__)
