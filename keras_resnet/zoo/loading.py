@@ -27,8 +27,7 @@ from keras_resnet.weight_files import (
 )
 from keras_resnet.zoo import convert, registry
 
-#: Local files that ``weights=`` accepts.
-
+#: Local files Keras itself reads (the rest go through the converter).
 _KERAS_SUFFIXES = (".weights.h5", ".keras")
 
 
