@@ -14,7 +14,15 @@ from keras_resnet.cli.output import add_json_option, emit_json
 
 
 def add_parser(commands) -> None:
-    """Add the ``weights`` subcommand and its own subcommands to ``commands``."""
+    """Add the ``weights`` subcommand and its own subcommands to ``commands``.
+
+    Example:
+        >>> import argparse
+        >>> parser = argparse.ArgumentParser(prog="keras-resnet")
+        >>> add_parser(parser.add_subparsers(dest="command"))
+        >>> parser.parse_args(["weights", "info", "resnet50.tv_in1k"]).action
+        'info'
+    """
     weights = commands.add_parser(
         "weights",
         help="the pretrained-weight zoo: list, inspect, download, convert",
@@ -52,7 +60,15 @@ def add_parser(commands) -> None:
 
 
 def run(args) -> int:
-    """Run ``keras-resnet weights ACTION``; returns the exit code."""
+    """Run ``keras-resnet weights ACTION``; returns the exit code.
+
+    Example:
+        >>> from keras_resnet.cli.parser import build_parser
+        >>> run(build_parser().parse_args(["weights", "list", "--arch", "resnet18"]))
+        ... # doctest: +ELLIPSIS
+        name ...
+        0
+    """
     return {"list": _list, "info": _info, "download": _download, "convert": _convert}[args.action](
         args
     )

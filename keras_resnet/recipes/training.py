@@ -133,7 +133,14 @@ def _remove_outputs(output_dir: str) -> None:
 
 
 def check_policy(mixed_precision) -> None:
-    """Refuse a dtype policy that is not one of ``DTYPE_POLICIES``."""
+    """Refuse a dtype policy that is not one of ``DTYPE_POLICIES``.
+
+    Example:
+        >>> check_policy("mixed_float32")  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        ValueError: ... Received: mixed_precision='mixed_float32'
+    """
     check_choice("mixed_precision", mixed_precision, DTYPE_POLICIES)
 
 

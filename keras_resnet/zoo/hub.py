@@ -24,7 +24,12 @@ _HTTP_LIBRARIES = ("httpx", "httpx2", "httpcore", "requests", "urllib3")
 
 
 def offline() -> bool:
-    """Whether the Hub client is offline (``HF_HUB_OFFLINE``, read when it was imported)."""
+    """Whether the Hub client is offline (``HF_HUB_OFFLINE``, read when it was imported).
+
+    Example:
+        >>> offline() in (True, False)
+        True
+    """
     from huggingface_hub import constants
 
     return bool(constants.HF_HUB_OFFLINE)
@@ -43,7 +48,13 @@ def where(checkpoint: Checkpoint, filename: str | None = None) -> str:
 
 def download(checkpoint: Checkpoint, filename: str | None = None) -> str:
     """``hf_hub_download`` of the checkpoint's file (or ``filename`` of its repo) with clear
-    errors; returns the local path in the HF cache."""
+    errors; returns the local path in the HF cache.
+
+    Example:
+        >>> path = download(registry.get("resnet18.tv_in1k"))  # doctest: +SKIP
+        >>> path.endswith("model.safetensors")  # doctest: +SKIP
+        True
+    """
     from huggingface_hub import constants, errors, hf_hub_download
 
     filename = filename or checkpoint.filename
