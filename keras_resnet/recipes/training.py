@@ -321,20 +321,15 @@ def train(
     # Every argument is checked before anything is written.
     _check_arguments(batch_size, validation_steps, steps_per_execution, seed, mixed_precision,
                      pipeline)  # fmt: skip
-    if deterministic:
-        seed = 0 if seed is None else seed
-        enable_determinism()
+    seed = _deterministic_seed(deterministic, seed)
     strategy = resolve_strategy(strategy)
     global_batch = batch_size or recipe.batch_size
-    pipeline = choose_pipeline(pipeline, recipe.dataset, output_dir)
-    in_memory = load_in_memory(recipe.dataset, data_dir) if pipeline == "memory" else None
-    about = in_memory.info() if in_memory else data.info(recipe.dataset, data_dir)
+    pipeline, in_memory, about = _data_source(pipeline, recipe.dataset, output_dir, data_dir)
     per_epoch, num_epochs = _steps_plan(
         recipe, steps, epochs, steps_per_epoch, about["splits"]["train"], global_batch
     )
     _check_steps_per_execution(steps_per_execution, per_epoch)
-    if compress_schedule:
-        recipe = compressed(recipe, per_epoch * num_epochs)
+    recipe = compressed(recipe, per_epoch * num_epochs) if compress_schedule else recipe
     chief = is_chief()
     if chief:
         check_not_foreign(output_dir)  # before the lock file is made there
@@ -369,29 +364,14 @@ def train(
         record_pipeline(os.path.join(work_dir, "backup"), pipeline)
         if is_multiworker(strategy):
             patch_for_multiworker(model, strategy, next(iter(data_feeds.train)))
-        throughput = Throughput(global_batch)
-        history = model.fit(
-            data_feeds.train,
-            epochs=num_epochs,
-            steps_per_epoch=per_epoch,
-            callbacks=[
-                *_callbacks(recipe, schedule, work_dir, output_dir if chief else None, network),
-                throughput,
-                *callbacks,
-            ],
-            shuffle=False,  # the data is shuffled already
-            verbose=verbose,
-            **data_feeds.validation_arguments(),
-        )
+        own = _callbacks(recipe, schedule, work_dir, output_dir if chief else None, network)
+        history, throughput = _fit(model, data_feeds, num_epochs, per_epoch, global_batch,
+                                   callbacks=(own, callbacks), verbose=verbose)  # fmt: skip
         _check_iterations(model, num_epochs * per_epoch, work_dir)
         metrics = _final_metrics(model, data_feeds, recipe, num_epochs, start, throughput)
         metrics.update(replicas=strategy.num_replicas_in_sync, pipeline=pipeline,
-                       dtype_policy=policy or "float32")  # fmt: skip
-        test_split = about["splits"]["test"]
-        metrics["test_images"] = (
-            min(test_split, validation_steps * global_batch) if validation_steps else test_split
-        )
-        metrics["test_split_images"] = test_split
+                       dtype_policy=policy or "float32",
+                       **_tested_images(about, validation_steps, global_batch))  # fmt: skip
         if chief:
             _write_outputs(output_dir, recipe, metrics)
         # The resume state goes only now that metrics.json and the models are written.
@@ -407,6 +387,23 @@ def _check_arguments(batch_size, validation_steps, steps_per_execution, seed, mi
     check_seed(seed)
     check_policy(mixed_precision)
     check_choice("pipeline", pipeline, (None, *PIPELINES))
+
+
+def _deterministic_seed(deterministic: bool, seed: int | None) -> int | None:
+    """With ``deterministic``, op determinism turned on and ``seed`` (0 if None); else ``seed``."""
+    if deterministic:
+        enable_determinism()
+        return 0 if seed is None else seed
+    return seed
+
+
+def _data_source(pipeline: str | None, dataset: str, output_dir: str, data_dir: str | None):
+    """The run's pipeline (``choose_pipeline``), the dataset in memory for the memory
+    pipeline (else None) and the dataset's ``info``."""
+    pipeline = choose_pipeline(pipeline, dataset, output_dir)
+    in_memory = load_in_memory(dataset, data_dir) if pipeline == "memory" else None
+    about = in_memory.info() if in_memory else data.info(dataset, data_dir)
+    return pipeline, in_memory, about
 
 
 def choose_pipeline(pipeline: str | None, dataset: str, output_dir: str) -> str:
@@ -616,6 +613,32 @@ def _callbacks(recipe: Recipe, schedule, work_dir: str, output_dir: str | None,
         os.path.join(work_dir, "backup"), double_checkpoint=True, delete_checkpoint=False
     )
     return [*callbacks, backup]
+
+
+def _fit(model, data_feeds: _Feeds, num_epochs: int, per_epoch: int, global_batch: int, *,
+         callbacks: tuple, verbose) -> tuple:  # fmt: skip
+    """``model.fit`` with the run's callbacks, the images/s meter between the package's own
+    and the caller's (``callbacks``: both lists); returns the history and the meter."""
+    own, given = callbacks
+    throughput = Throughput(global_batch)
+    history = model.fit(
+        data_feeds.train,
+        epochs=num_epochs,
+        steps_per_epoch=per_epoch,
+        callbacks=[*own, throughput, *given],
+        shuffle=False,  # the data is shuffled already
+        verbose=verbose,
+        **data_feeds.validation_arguments(),
+    )
+    return history, throughput
+
+
+def _tested_images(about: dict, validation_steps: int | None, global_batch: int) -> dict:
+    """How many test images the metrics describe (``validation_steps`` may take part of the
+    split) and how many the split has."""
+    split = about["splits"]["test"]
+    shown = min(split, validation_steps * global_batch) if validation_steps else split
+    return {"test_images": shown, "test_split_images": split}
 
 
 def _final_metrics(model, data_feeds: _Feeds, recipe, num_epochs, start, throughput) -> dict:
