@@ -384,6 +384,38 @@ def _split_name(name: str) -> tuple[str, int]:
     return family, int(name[len(family) :])
 
 
+def _check_arguments(epochs, seed, mixed_precision, pipeline, **quick) -> None:
+    """``study``'s settings, each checked before the folder is touched (``quick``: steps,
+    steps_per_epoch, validation_steps, batch_size)."""
+    for name, value in quick.items():
+        check_positive(name, value)
+    steps, steps_per_epoch = quick["steps"], quick["steps_per_epoch"]
+    check_positive("epochs", epochs, allow_none=steps is not None)
+    check_seed(seed)
+    if steps and steps_per_epoch and steps % steps_per_epoch:
+        raise ValueError(
+            f"Training runs whole epochs: `steps` ({steps}) should be a multiple of "
+            f"`steps_per_epoch` ({steps_per_epoch})."
+        )
+    check_policy(mixed_precision)
+    check_choice("pipeline", pipeline, (None, *PIPELINES))
+
+
+def _progress(output_dir: str, nets: list, index: int, costs: dict, *, epochs: int,
+              log: Callable[[str], None]) -> StudyProgress:  # fmt: skip
+    """The progress callback of the ``index``-th net (from 1), its ETA counting the cost of
+    the nets after it that have not finished."""
+    net = nets[index - 1]
+    unfinished = [
+        n for n in nets[index:]
+        if not os.path.isfile(os.path.join(output_dir, f"{n[0]}{n[1]}", "metrics.json"))
+    ]  # fmt: skip
+    return StudyProgress(
+        f"{net[0]}{net[1]}", index, len(nets), epochs=epochs, cost=costs[net],
+        remaining_cost=sum(costs[n] for n in unfinished), log=log,
+    )  # fmt: skip
+
+
 def study(
     families: Sequence[str] = FAMILIES,
     depths: Sequence[int] = (20, 56),
@@ -438,19 +470,9 @@ def study(
         [8, 8]
     """
     nets = _check_nets(families, depths)
-    quick = {"steps": steps, "steps_per_epoch": steps_per_epoch,
-             "validation_steps": validation_steps, "batch_size": batch_size}  # fmt: skip
-    for name, value in quick.items():
-        check_positive(name, value)
-    check_positive("epochs", epochs, allow_none=steps is not None)
-    check_seed(seed)
-    if steps and steps_per_epoch and steps % steps_per_epoch:
-        raise ValueError(
-            f"Training runs whole epochs: `steps` ({steps}) should be a multiple of "
-            f"`steps_per_epoch` ({steps_per_epoch})."
-        )
-    check_policy(mixed_precision)
-    check_choice("pipeline", pipeline, (None, *PIPELINES))
+    _check_arguments(epochs, seed, mixed_precision, pipeline, steps=steps,
+                     steps_per_epoch=steps_per_epoch, validation_steps=validation_steps,
+                     batch_size=batch_size)  # fmt: skip
     recipes_by_net = {net: family_recipe(dataset, *net) for net in nets}
     channels = _classes_and_channels(dataset, data_dir)[1]
     settings = {
@@ -490,14 +512,7 @@ def study(
             plan = {"steps": steps} if steps else {"epochs": epochs}
             per_epoch = steps_per_epoch or recipe.steps_per_epoch
             epoch_count = steps // min(per_epoch, steps) if steps else epochs
-            unfinished = [
-                n for n in nets[index:]
-                if not os.path.isfile(os.path.join(output_dir, f"{n[0]}{n[1]}", "metrics.json"))
-            ]  # fmt: skip
-            progress = StudyProgress(
-                name, index, len(nets), epochs=epoch_count, cost=costs[net],
-                remaining_cost=sum(costs[n] for n in unfinished), log=log,
-            )  # fmt: skip
+            progress = _progress(output_dir, nets, index, costs, epochs=epoch_count, log=log)
             result = train(
                 recipe, output_dir=folder, steps_per_epoch=steps_per_epoch, compress_schedule=True,
                 mixed_precision=mixed_precision, data_dir=data_dir, seed=seed,
