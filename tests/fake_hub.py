@@ -87,101 +87,106 @@ class FakeHub:
         return None
 
 
-def _handler(hub: FakeHub, *, cdn: bool):
-    class Handler(http.server.BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
+class _HubHandler(http.server.BaseHTTPRequestHandler):
+    """Answers as the Hub (``cdn``: as its blob storage) from ``hub``'s repositories."""
 
-        def log_message(self, *args) -> None:  # keep test output clean
-            pass
+    hub: FakeHub
+    cdn: bool
+    protocol_version = "HTTP/1.1"
 
-        def _send(self, status: int, headers: dict, body: bytes = b"", length=None) -> None:
-            self.send_response(status)
-            for key, value in headers.items():
-                self.send_header(key, value)
-            self.send_header("Content-Length", str(len(body) if length is None else length))
-            self.end_headers()
-            if self.command == "GET" and body:
-                self.wfile.write(body)
+    def log_message(self, *args) -> None:  # keep test output clean
+        pass
 
-        def _not_found(self, code: str) -> None:
-            body = b'{"error": "%s"}' % code.encode()
-            self._send(404, {"X-Error-Code": code, "Content-Type": "application/json"}, body)
+    def _send(self, status: int, headers: dict, body: bytes = b"", length=None) -> None:
+        self.send_response(status)
+        for key, value in headers.items():
+            self.send_header(key, value)
+        self.send_header("Content-Length", str(len(body) if length is None else length))
+        self.end_headers()
+        if self.command == "GET" and body:
+            self.wfile.write(body)
 
-        def do_HEAD(self) -> None:
-            self._answer()
+    def _not_found(self, code: str) -> None:
+        body = b'{"error": "%s"}' % code.encode()
+        self._send(404, {"X-Error-Code": code, "Content-Type": "application/json"}, body)
 
-        def do_GET(self) -> None:
-            self._answer()
+    def do_HEAD(self) -> None:
+        self._answer()
 
-        def _answer(self) -> None:
-            hub.record(self.command, ("cdn:" if cdn else "") + self.path)
-            if cdn:
-                return self._serve_blob()
-            info = _MODEL_INFO.fullmatch(urllib.parse.urlsplit(self.path).path)
-            if info:
-                return self._model_info(*(urllib.parse.unquote(g) for g in info.groups()))
-            match = _RESOLVE.fullmatch(urllib.parse.urlsplit(self.path).path)
-            if not match:
-                return self._not_found("EntryNotFound")
-            repo_id, revision, filename = (urllib.parse.unquote(g) for g in match.groups())
-            if repo_id not in hub.repos:
-                return self._not_found("RepoNotFound")
-            commit = hub.branches[repo_id].get(revision, revision)
-            if commit not in hub.repos[repo_id]:
-                return self._not_found("RevisionNotFound")
-            item = hub.repos[repo_id][commit].get(filename)
-            if item is None:
-                return self._not_found("EntryNotFound")
-            headers = {"X-Repo-Commit": commit, "Content-Type": "application/octet-stream"}
+    def do_GET(self) -> None:
+        self._answer()
+
+    def _answer(self) -> None:
+        self.hub.record(self.command, ("cdn:" if self.cdn else "") + self.path)
+        if self.cdn:
+            return self._serve_blob()
+        info = _MODEL_INFO.fullmatch(urllib.parse.urlsplit(self.path).path)
+        if info:
+            return self._model_info(*(urllib.parse.unquote(g) for g in info.groups()))
+        match = _RESOLVE.fullmatch(urllib.parse.urlsplit(self.path).path)
+        if not match:
+            return self._not_found("EntryNotFound")
+        repo_id, revision, filename = (urllib.parse.unquote(g) for g in match.groups())
+        if repo_id not in self.hub.repos:
+            return self._not_found("RepoNotFound")
+        commit = self.hub.branches[repo_id].get(revision, revision)
+        if commit not in self.hub.repos[repo_id]:
+            return self._not_found("RevisionNotFound")
+        item = self.hub.repos[repo_id][commit].get(filename)
+        if item is None:
+            return self._not_found("EntryNotFound")
+        headers = {"X-Repo-Commit": commit, "Content-Type": "application/octet-stream"}
+        if item.lfs:
+            headers.update(
+                {
+                    "X-Linked-Etag": f'"{item.sha256}"',
+                    "ETag": f'"{hashlib.sha1(item.content).hexdigest()}"',
+                    "X-Linked-Size": str(len(item.content)),
+                    "Location": f"{self.hub.cdn}/blobs/{item.sha256}",
+                }
+            )
+            return self._send(302, headers)
+        headers["ETag"] = f'"{hashlib.sha1(item.content).hexdigest()}"'
+        return self._send(200, headers, item.content)
+
+    def _model_info(self, repo_id: str, revision: str) -> None:
+        commit = self.hub.branches.get(repo_id, {}).get(revision, revision)
+        if commit not in self.hub.repos.get(repo_id, {}):
+            return self._not_found(
+                "RepoNotFound" if repo_id not in self.hub.repos else "RevisionNotFound"
+            )
+        siblings = []
+        for name, item in self.hub.repos[repo_id][commit].items():
+            sibling = {"rfilename": name, "size": len(item.content)}
             if item.lfs:
-                headers.update(
-                    {
-                        "X-Linked-Etag": f'"{item.sha256}"',
-                        "ETag": f'"{hashlib.sha1(item.content).hexdigest()}"',
-                        "X-Linked-Size": str(len(item.content)),
-                        "Location": f"{hub.cdn}/blobs/{item.sha256}",
-                    }
-                )
-                return self._send(302, headers)
-            headers["ETag"] = f'"{hashlib.sha1(item.content).hexdigest()}"'
-            return self._send(200, headers, item.content)
+                sibling["lfs"] = {
+                    "size": len(item.content),
+                    "sha256": item.sha256,
+                    "pointerSize": 134,
+                }
+            siblings.append(sibling)
+        body = json.dumps({"id": repo_id, "sha": commit, "siblings": siblings}).encode()
+        return self._send(200, {"Content-Type": "application/json"}, body)
 
-        def _model_info(self, repo_id: str, revision: str) -> None:
-            commit = hub.branches.get(repo_id, {}).get(revision, revision)
-            if commit not in hub.repos.get(repo_id, {}):
-                return self._not_found(
-                    "RepoNotFound" if repo_id not in hub.repos else "RevisionNotFound"
-                )
-            siblings = []
-            for name, item in hub.repos[repo_id][commit].items():
-                sibling = {"rfilename": name, "size": len(item.content)}
-                if item.lfs:
-                    sibling["lfs"] = {
-                        "size": len(item.content),
-                        "sha256": item.sha256,
-                        "pointerSize": 134,
-                    }
-                siblings.append(sibling)
-            body = json.dumps({"id": repo_id, "sha": commit, "siblings": siblings}).encode()
-            return self._send(200, {"Content-Type": "application/json"}, body)
+    def _serve_blob(self) -> None:
+        sha256 = self.path.rsplit("/", 1)[-1]
+        item = self.hub.blob(sha256)
+        if item is None:
+            return self._not_found("EntryNotFound")
+        body = item.body()
+        start = 0
+        ranged = re.fullmatch(r"bytes=(\d+)-", self.headers.get("Range", ""))
+        if ranged:
+            start = int(ranged.group(1))
+        if item.truncate:
+            self._send(200, {"ETag": f'"{sha256}"'}, body[: len(body) // 2], len(body))
+            self.close_connection = True
+            return None
+        headers = {"ETag": f'"{sha256}"'}
+        if start:
+            headers["Content-Range"] = f"bytes {start}-{len(body) - 1}/{len(body)}"
+        return self._send(206 if start else 200, headers, body[start:])
 
-        def _serve_blob(self) -> None:
-            sha256 = self.path.rsplit("/", 1)[-1]
-            item = hub.blob(sha256)
-            if item is None:
-                return self._not_found("EntryNotFound")
-            body = item.body()
-            start = 0
-            ranged = re.fullmatch(r"bytes=(\d+)-", self.headers.get("Range", ""))
-            if ranged:
-                start = int(ranged.group(1))
-            if item.truncate:
-                self._send(200, {"ETag": f'"{sha256}"'}, body[: len(body) // 2], len(body))
-                self.close_connection = True
-                return None
-            headers = {"ETag": f'"{sha256}"'}
-            if start:
-                headers["Content-Range"] = f"bytes {start}-{len(body) - 1}/{len(body)}"
-            return self._send(206 if start else 200, headers, body[start:])
 
-    return Handler
+def _handler(hub: FakeHub, *, cdn: bool) -> type:
+    return type("Handler", (_HubHandler,), {"hub": hub, "cdn": cdn})
