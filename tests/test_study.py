@@ -62,23 +62,45 @@ def test_summary_states_each_claim_from_the_numbers():
         _row("resnet", 20, 0.05, 0.075), _row("resnet", 56, 0.03, 0.07),
     ]  # fmt: skip
     claims = {c["id"]: c for c in recipes.summarize(both, ["plain", "resnet"], [20, 56])["claims"]}
+    assert list(claims) == ["degradation", "shortcuts", "deeper_resnet", "residual_learning"]
     assert claims["degradation"]["status"] == "supported" and claims["degradation"]["supported"]
     assert "9.00% > plain20 6.00%" in claims["degradation"]["evidence"]
-    assert claims["residual_learning"]["status"] == "supported"
+    assert "resnet56 final training error 3.00% < plain56 9.00%" in claims["shortcuts"]["evidence"]
+    deeper = claims["deeper_resnet"]["evidence"]
+    assert deeper == "resnet56 final test error 7.00% <= resnet20 7.50%"
+    assert all(c["status"] == "supported" for c in claims.values())
 
     no_degradation = [dict(r) for r in both]
     no_degradation[1]["final_train_error"] = 0.04  # plain56 trains better than plain20
     no_degradation[3]["final_test_error"] = 0.09  # resnet56 tests worse than resnet20
     claims = recipes.summarize(no_degradation, ["plain", "resnet"], [20, 56])["claims"]
-    assert [c["status"] for c in claims] == ["not supported", "not supported"]
-    assert [c["supported"] for c in claims] == [False, False]
+    statuses = ["not supported", "supported", "not supported", "not supported"]
+    assert [c["status"] for c in claims] == statuses
+    assert [c["supported"] for c in claims] == [False, True, False, False]
+    assert "9.00% > resnet20 7.50%" in claims[3]["evidence"]
 
     missing = recipes.summarize(both[:3], ["plain", "resnet"], [20, 56])["claims"]
     assert missing[0]["status"] == "supported"
-    assert missing[1]["status"] == "not enough data" and missing[1]["supported"] is None
-    assert "resnet56" in missing[1]["evidence"]
+    assert all(c["status"] == "not enough data" and c["supported"] is None for c in missing[1:])
+    assert all("resnet56" in c["evidence"] for c in missing[1:])
     single = recipes.summarize(both[:1], ["plain"], [20])["claims"]
     assert single[0]["status"] == "not enough data"
+
+
+def test_the_deeper_resnet_is_judged_before_the_plain_nets_finish():
+    resnets = [_row("resnet", 20, 0.02, 0.055), _row("resnet", 56, 0.01, 0.058)]
+    claims = {c["id"]: c for c in recipes.summarize(resnets, ["resnet"], [20, 56])["claims"]}
+    assert claims["deeper_resnet"]["status"] == "not supported"
+    assert claims["shortcuts"]["evidence"] == "needs finished nets plain56"
+    # one half already fails, so the claim that needs both is decided without plain56
+    assert claims["residual_learning"]["status"] == "not supported"
+    assert claims["residual_learning"]["evidence"] == claims["deeper_resnet"]["evidence"]
+
+    resnets[1]["final_test_error"] = 0.05
+    claims = {c["id"]: c for c in recipes.summarize(resnets, ["resnet"], [20, 56])["claims"]}
+    assert claims["deeper_resnet"]["status"] == "supported"
+    assert claims["residual_learning"]["status"] == "not enough data"
+    assert claims["residual_learning"]["evidence"] == "needs finished nets plain56"
 
 
 def test_bad_arguments_are_refused_before_anything_is_written(tmp_path, fashion_dir, capsys):
@@ -159,6 +181,7 @@ def test_study_killed_during_the_second_net_resumes_and_writes_every_output(tmp_
     width, height = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
     assert width > 2 * height  # two panels side by side
     summary = json.loads((out / "summary.json").read_text())
-    assert [c["id"] for c in summary["claims"]] == ["degradation", "residual_learning"]
+    ids = ["degradation", "shortcuts", "deeper_resnet", "residual_learning"]
+    assert [c["id"] for c in summary["claims"]] == ids
     assert all(c["status"] == "not enough data" for c in summary["claims"])  # one depth only
     assert not (out / "resnet8" / "backup").exists()

@@ -27,7 +27,7 @@ _WHERE = {
     "register": "registry",
     "StudyResult": "depth_study",
     "study": "depth_study",
-    "summarize": "depth_study",
+    "summarize": "depth_claims",
     "TrainResult": "training",
     "train": "training",
     "evaluate": "evaluation",

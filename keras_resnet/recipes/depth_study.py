@@ -14,7 +14,7 @@ import os
 import platform
 import subprocess
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 
 import keras
 
@@ -22,6 +22,7 @@ from keras_resnet import data, models
 from keras_resnet.io import read_json, write_json_atomic, write_text_atomic
 from keras_resnet.lock import LOCK_FILE, directory_lock
 from keras_resnet.recipes.callbacks import read_history
+from keras_resnet.recipes.depth_claims import summarize
 from keras_resnet.recipes.in_memory import PIPELINES, default_pipeline
 from keras_resnet.recipes.plot import plot_depth_study
 from keras_resnet.recipes.registry import FAMILIES, family_recipe
@@ -219,88 +220,6 @@ def _net_row(
         "dtype_policy": metrics["dtype_policy"],
         "machine": settings.get("machine") or machine_description(),
         "commit": settings.get("commit", "unknown"),
-    }
-
-
-def summarize(rows: Sequence[dict], families: Iterable[str], depths: Iterable[int]) -> dict:
-    """State the paper's two depth claims and whether ``rows`` support them.
-
-    (1) Degradation: the deepest plain net's final training error is higher than the
-    shallowest plain net's. (2) Residual learning: the deepest ResNet's final test error is
-    at most the shallowest ResNet's, and its final training error is below the plain net's
-    of the same depth. Each claim is "supported", "not supported" or "not enough data" (with
-    the nets that are missing); nothing is forced.
-
-    Example:
-        >>> rows = [{"family": "plain", "depth": 20, "final_train_error": 0.05},
-        ...         {"family": "plain", "depth": 56, "final_train_error": 0.08}]
-        >>> summarize(rows, ["plain"], [20, 56])["claims"][0]["status"]
-        'supported'
-    """
-    by_net = {(r["family"], r["depth"]): r for r in rows}
-    depths = sorted(set(depths))
-    families = list(families)
-
-    def claim(key, text, needed, check):
-        missing = [f"{f}{d}" for f, d in needed if (f, d) not in by_net]
-        if len(depths) < 2 or missing:
-            why = (
-                f"needs finished nets {', '.join(missing)}"
-                if missing
-                else "needs at least two depths"
-            )
-            return {"id": key, "claim": text, "status": "not enough data", "supported": None,
-                    "evidence": why}  # fmt: skip
-        supported, evidence = check()
-        return {"id": key, "claim": text, "supported": supported, "evidence": evidence,
-                "status": "supported" if supported else "not supported"}  # fmt: skip
-
-    def pct(family, depth, key):
-        return 100 * by_net[(family, depth)][key]
-
-    low, high = (depths[0], depths[-1]) if depths else (None, None)
-
-    def degradation():
-        a, b = pct("plain", high, "final_train_error"), pct("plain", low, "final_train_error")
-        relation = ">" if a > b else "<="
-        return a > b, f"plain{high} final training error {a:.2f}% {relation} plain{low} {b:.2f}%"
-
-    def residual():
-        deep, shallow = (
-            pct("resnet", high, "final_test_error"),
-            pct("resnet", low, "final_test_error"),
-        )
-        train_r, train_p = (
-            pct("resnet", high, "final_train_error"), pct("plain", high, "final_train_error"),
-        )  # fmt: skip
-        ok = deep <= shallow and train_r < train_p
-        return ok, (
-            f"resnet{high} final test error {deep:.2f}% {'<=' if deep <= shallow else '>'} "
-            f"resnet{low} {shallow:.2f}%; resnet{high} final training error {train_r:.2f}% "
-            f"{'<' if train_r < train_p else '>='} plain{high} {train_p:.2f}%"
-        )
-
-    claims = []
-    if "plain" in families:
-        claims.append(claim(
-            "degradation",
-            "Degradation (Fig. 6 left): the deepest plain net has a higher training error than "
-            "the shallowest plain net.",
-            [("plain", low), ("plain", high)], degradation,
-        ))  # fmt: skip
-    if "resnet" in families:
-        claims.append(claim(
-            "residual_learning",
-            "Residual learning (Fig. 6 middle, Table 6): the deepest ResNet's test error is at "
-            "most the shallowest ResNet's, and its training error is below the plain net of "
-            "the same depth.",
-            [("resnet", low), ("resnet", high), ("plain", high)], residual,
-        ))  # fmt: skip
-    return {
-        "claims": claims,
-        "training_error": "error on the augmented training data during training: Keras' "
-        "running average over each epoch (what the paper plots)",
-        "nets": sorted(f"{f}{d}" for f, d in by_net),
     }
 
 
