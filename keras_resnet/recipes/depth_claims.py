@@ -56,7 +56,7 @@ def _comparison(
 
 def _missing(by_net: dict, nets: list[tuple[str, int]]) -> str:
     """'needs finished nets ...' naming those of ``nets`` not in ``by_net``, or ''."""
-    missing = [f"{f}{d}" for f, d in dict.fromkeys(nets) if (f, d) not in by_net]
+    missing = [f"{f}{d}" for f, d in nets if (f, d) not in by_net]
     return f"needs finished nets {', '.join(missing)}" if missing else ""
 
 
