@@ -130,3 +130,34 @@ def write_hostile_images(folder) -> dict:
     bomb = folder / "bomb.png"
     bomb.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", b""))
     return {"truncated": truncated, "bomb": bomb}
+
+
+def child_peak_rss(setup: str, action: str, *, timeout: float = 300) -> tuple[int, str]:
+    """Run ``setup`` then ``action`` in a fresh Python process; how many MB ``action`` raised
+    its peak resident memory above the peak after ``setup`` (imports cost hundreds of MB), and
+    what it wrote to stderr (an exception ends it as one line there)."""
+    script = (
+        "import resource, sys\n"
+        f"{setup}\n"
+        "before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+        "try:\n"
+        + "".join(f"    {line}\n" for line in action.splitlines())
+        + "except Exception as error:\n"
+        "    sys.stderr.write(f'{type(error).__name__}: {error}\\n')\n"
+        "after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+        "print((after - before) // 1024)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True,
+                            text=True, timeout=timeout, check=True)  # fmt: skip
+    return int(result.stdout.split()[-1]), result.stderr
+
+
+def write_idx(path, array, compress: bool = False) -> None:
+    """``array`` as a uint8 IDX file (gzipped when ``compress``)."""
+    import gzip
+
+    import numpy as np
+
+    header = bytes([0, 0, 8, array.ndim]) + b"".join(d.to_bytes(4, "big") for d in array.shape)
+    with (gzip.open if compress else open)(path, "wb") as f:
+        f.write(header + np.asarray(array).astype(np.uint8).tobytes())

@@ -1,13 +1,12 @@
 """Data pipelines on real Fashion-MNIST (Debian's dataset-fashion-mnist) and small made-up data."""
 
-import gzip
 import warnings
 
 import numpy as np
 import pytest
 import tensorflow as tf
 import tensorflow_datasets as tfds
-from helpers import write_hostile_images
+from helpers import write_hostile_images, write_idx
 from PIL import Image
 
 from keras_resnet import data
@@ -95,21 +94,14 @@ def test_each_epoch_gets_new_augmentations(fashion_dir):
     assert not np.array_equal(epoch1, epoch2)
 
 
-def _write_idx(path, array, compress):
-    header = bytes([0, 0, 8, array.ndim]) + b"".join(d.to_bytes(4, "big") for d in array.shape)
-    payload = header + array.astype(np.uint8).tobytes()
-    with (gzip.open if compress else open)(path, "wb") as f:
-        f.write(payload)
-
-
 def test_any_mnist_format_directory_via_the_environment(tmp_path, monkeypatch):
     source = tmp_path / "raw"
     source.mkdir()
     rng = np.random.default_rng(0)
     for stem, count, compress in (("train", 30, True), ("t10k", 10, False)):
-        _write_idx(source / f"{stem}-images-idx3-ubyte{'.gz' if compress else ''}",
+        write_idx(source / f"{stem}-images-idx3-ubyte{'.gz' if compress else ''}",
                    rng.integers(0, 256, (count, 28, 28)), compress)  # fmt: skip
-        _write_idx(source / f"{stem}-labels-idx1-ubyte{'.gz' if compress else ''}",
+        write_idx(source / f"{stem}-labels-idx1-ubyte{'.gz' if compress else ''}",
                    np.arange(count) % 10, compress)  # fmt: skip
     monkeypatch.setenv("KERAS_RESNET_MNIST_DIR", str(source))
     images, labels = _all(
@@ -121,7 +113,7 @@ def test_any_mnist_format_directory_via_the_environment(tmp_path, monkeypatch):
 
 def test_idx_reader_rejects_truncated_files(tmp_path):
     path = tmp_path / "images-idx3-ubyte"
-    _write_idx(path, np.zeros((3, 4, 4)), compress=False)
+    write_idx(path, np.zeros((3, 4, 4)), compress=False)
     assert read_idx(path).shape == (3, 4, 4)
     path.write_bytes(path.read_bytes()[:-5])
     with pytest.raises(ValueError, match="truncated"):

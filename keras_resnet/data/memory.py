@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import tarfile
+import zlib
 
 import numpy as np
 
@@ -39,13 +40,30 @@ _CIFAR_MEMBERS = {
 _CIFAR_NAMES = {"cifar10": "batches.meta.txt", "cifar100": "fine_label_names.txt"}
 
 
+#: Largest member read from a CIFAR archive: the 50,000 training records of CIFAR-100
+#: (153.7 MB); a member declaring more is refused before it is inflated.
+_CIFAR_MAX_MEMBER_BYTES = 50_000 * (2 + 32 * 32 * 3)
+
+
 def _read_cifar_members(archive: str, wanted: list[str]) -> dict[str, bytes]:
     chunks = {}
-    with tarfile.open(archive, "r:gz") as tar:
-        for member in tar:
-            base = os.path.basename(member.name)
-            if member.isfile() and base in wanted:
+    try:
+        with tarfile.open(archive, "r:gz") as tar:
+            for member in tar:
+                base = os.path.basename(member.name)
+                if not (member.isfile() and base in wanted):
+                    continue
+                if member.size > _CIFAR_MAX_MEMBER_BYTES:
+                    raise ValueError(
+                        f"{archive!r} declares a member {member.name!r} of {member.size:,} "
+                        f"bytes, more than a CIFAR archive holds "
+                        f"({_CIFAR_MAX_MEMBER_BYTES:,}): not read."
+                    )
                 chunks[base] = tar.extractfile(member).read()  # read, never extracted
+    except (tarfile.TarError, EOFError, zlib.error, OSError) as error:
+        if isinstance(error, FileNotFoundError | PermissionError):
+            raise
+        raise ValueError(f"{archive!r} is truncated or corrupt: {error}") from None
     return chunks
 
 
@@ -89,11 +107,48 @@ def has_raw_files(name: str, data_dir: str | None = None) -> bool:
 def _from_raw_files(name: str, split: str, data_dir: str | None):
     source = _raw_source(name, data_dir)
     if isinstance(source, dict):
-        images, labels = (read_idx(path) for path in source[split])
-        return images[..., None], labels.astype(np.int64)
+        images_path, labels_path = source[split]
+        images, labels = read_idx(images_path), read_idx(labels_path)
+        if images.ndim != 3 or labels.ndim != 1:
+            raise ValueError(
+                f"{images_path!r} and {labels_path!r} hold arrays of shapes {images.shape} "
+                f"and {labels.shape}, not (N, height, width) images and (N,) labels"
+            )
+        labels = labels.astype(np.int64)
+        check_split(name, images[..., None], labels, f"{images_path!r} and {labels_path!r}")
+        return images[..., None], labels
     if source is not None:
-        return _read_cifar(source, name, split)
+        images, labels = _read_cifar(source, name, split)
+        check_split(name, images, labels, repr(source))
+        return images, labels
     return None
+
+
+def check_split(name: str, images: np.ndarray, labels: np.ndarray, source: str) -> None:
+    """Refuse a split whose image and label counts differ or whose labels fall outside
+    ``name``'s classes, in one line naming ``source`` (its files), before any training.
+
+    Example:
+        >>> check_split("mnist", np.zeros((2, 28, 28, 1)), np.array([3, 10]), "'labels'")
+        Traceback (most recent call last):
+        ...
+        ValueError: 'labels' holds label 10 (at index 1): mnist's labels are 0 to 9.
+    """
+    if len(images) != len(labels):
+        raise ValueError(
+            f"{source} hold {len(images):,} images but {len(labels):,} labels: "
+            "every image needs one label."
+        )
+    classes = KNOWN_DATASETS[name].classes if name in KNOWN_DATASETS else None
+    if classes is None or not len(labels):
+        return
+    outside = np.flatnonzero((labels < 0) | (labels >= classes))
+    if outside.size:
+        index = int(outside[0])
+        raise ValueError(
+            f"{source} holds label {labels[index]} (at index {index}): {name}'s labels are "
+            f"0 to {classes - 1}."
+        )
 
 
 def _tfds_builder(name: str, data_dir: str | None):
@@ -214,9 +269,13 @@ def load_in_memory(name: str, data_dir: str | None = None) -> InMemoryDataset:
             f"{name!r} does not fit in memory; use pipeline='tfdata'. The in-memory path "
             f"takes small datasets such as {', '.join(RAW_FILE_DATASETS)}."
         )
+    train, test = arrays(name, "train", data_dir=data_dir), arrays(name, "test", data_dir=data_dir)
+    if train[0].shape[1:] != test[0].shape[1:]:
+        raise ValueError(
+            f"The {name!r} dataset's training images are {train[0].shape[1:]} and its test "
+            f"images {test[0].shape[1:]} (height, width, channels): both splits must agree "
+            f"(files in {source_dirs(name, data_dir)})."
+        )
     return InMemoryDataset(
-        name=name,
-        train=arrays(name, "train", data_dir=data_dir),
-        test=arrays(name, "test", data_dir=data_dir),
-        class_names=class_names(name, data_dir),
+        name=name, train=train, test=test, class_names=class_names(name, data_dir)
     )

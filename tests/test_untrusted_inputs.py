@@ -1,0 +1,95 @@
+"""Checked before trusted: datasets, resume state, archives and images that are read from
+disk are checked before the package trains on them, and cost bounded memory to refuse."""
+
+import gzip
+import io
+import tarfile
+
+import numpy as np
+import pytest
+from helpers import child_peak_rss, write_idx
+
+from keras_resnet import cli
+from keras_resnet.data import memory
+from keras_resnet.data.idx import read_idx
+
+
+def _fashion_folder(folder, *, train_labels=None, test_shape=(28, 28), train_count=20):
+    """A Fashion-MNIST folder of IDX files (20 training and 10 test images by default)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(0)
+    labels = np.arange(train_count) % 10 if train_labels is None else np.asarray(train_labels)
+    write_idx(folder / "train-images-idx3-ubyte.gz", rng.integers(0, 256, (train_count, 28, 28)),
+              compress=True)  # fmt: skip
+    write_idx(folder / "train-labels-idx1-ubyte.gz", labels, compress=True)
+    write_idx(folder / "t10k-images-idx3-ubyte", rng.integers(0, 256, (10, *test_shape)))
+    write_idx(folder / "t10k-labels-idx1-ubyte", np.arange(10) % 10)
+    return folder
+
+
+@pytest.mark.parametrize(
+    "folder_options, message",
+    [
+        ({"train_labels": [200] * 20}, r"holds label 200 \(at index 0\): fashion_mnist's labels "
+                                       r"are 0 to 9"),
+        ({"train_labels": [*range(9)] * 2 + [1, 10]}, r"holds label 10 \(at index 19\)"),
+        ({"train_labels": np.arange(19) % 10}, r"hold 20 images but 19 labels"),
+        ({"test_shape": (32, 32)}, r"training images are \(28, 28, 1\) and its test images "
+                                   r"\(32, 32, 1\)"),
+    ],
+)  # fmt: skip
+def test_in_memory_datasets_are_checked_before_anything_is_written(
+    tmp_path, monkeypatch, capsys, folder_options, message
+):
+    source = _fashion_folder(tmp_path / "raw", **folder_options)
+    monkeypatch.setenv("KERAS_RESNET_FASHION_MNIST_DIR", str(source))
+    with pytest.raises(ValueError, match=message):
+        memory.load_in_memory("fashion_mnist", data_dir=str(tmp_path / "tfds"))
+    out = tmp_path / "run"
+    with pytest.raises(SystemExit) as info:
+        cli.main(["train", "--recipe", "fashion_mnist_resnet20", "--steps", "2",
+                  "--pipeline", "memory", "--data-dir", str(tmp_path / "tfds"),
+                  "--output", str(out)])  # fmt: skip
+    error = capsys.readouterr().err
+    assert info.value.code == 2 and error.count("\n") == 1, error
+    assert not out.exists()
+
+
+def test_truncated_archives_are_refused_in_one_line_naming_them(tmp_path):
+    path = tmp_path / "train-labels-idx1-ubyte.gz"
+    write_idx(path, np.arange(5000) % 10, compress=True)
+    path.write_bytes(path.read_bytes()[:-40])
+    with pytest.raises(ValueError, match=rf"{path.name}' is truncated or corrupt"):
+        read_idx(path)
+    path.write_bytes(b"\x1f\x8b" + b"\x00" * 30)  # a gzip magic, then garbage
+    with pytest.raises(ValueError, match="is truncated or corrupt"):
+        read_idx(path)
+    manual = tmp_path / "tfds" / "downloads" / "manual" / "cifar10"
+    manual.mkdir(parents=True)
+    archive = manual / "cifar-10-binary.tar.gz"
+    record = np.zeros((10, 3073), np.uint8).tobytes()
+    with tarfile.open(archive, "w:gz") as tar:
+        for member in [f"data_batch_{i}.bin" for i in range(1, 6)] + ["test_batch.bin"]:
+            info = tarfile.TarInfo(f"cifar-10-batches-bin/{member}")
+            info.size = len(record)
+            tar.addfile(info, io.BytesIO(record))
+    archive.write_bytes(archive.read_bytes()[:-60])
+    with pytest.raises(ValueError, match=r"cifar-10-binary\.tar\.gz' is truncated or corrupt"):
+        memory.arrays("cifar10", "train", data_dir=str(tmp_path / "tfds"))
+
+
+def test_a_gzip_bomb_is_refused_at_the_size_its_header_declares(tmp_path):
+    bomb = tmp_path / "train-images-idx3-ubyte.gz"
+    with gzip.open(bomb, "wb", compresslevel=1) as f:  # declares 47 MB, inflates to 1 GiB
+        f.write(bytes([0, 0, 8, 3]) + b"".join(d.to_bytes(4, "big") for d in (60000, 28, 28)))
+        chunk = bytes(64 << 20)
+        for _ in range(16):
+            f.write(chunk)
+    peak, error = child_peak_rss("from keras_resnet.data.idx import read_idx",
+                                 f"read_idx({str(bomb)!r})")  # fmt: skip
+    assert "announces shape (60000, 28, 28) (47,040,000 bytes of data) but it holds more" in error
+    assert peak < 400, f"{peak} MB to refuse a 1 GiB gzip bomb"
+    huge = tmp_path / "huge-idx3-ubyte"
+    huge.write_bytes(bytes([0, 0, 8, 3]) + b"".join(d.to_bytes(4, "big") for d in (10**6,) * 3))
+    with pytest.raises(ValueError, match=r"declares shape \(1000000, 1000000, 1000000\).*not read"):
+        read_idx(huge)
