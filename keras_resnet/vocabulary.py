@@ -25,6 +25,8 @@ IMAGENET_STD = (0.229, 0.224, 0.225)
 INTEROP_THREADS_ENV = "TF_NUM_INTEROP_THREADS"
 #: Keras dtype policies a recipe may train under (None: the recipe's, float32 as shipped).
 DTYPE_POLICIES = (None, "float32", "mixed_float16", "mixed_bfloat16")
+#: The ways ``recipes.train`` feeds a recipe: the in-memory path, or tf.data.
+PIPELINES = ("memory", "tfdata")
 
 
 def check_choice(argument: str, value, allowed: Iterable) -> None:

@@ -1,9 +1,12 @@
 """Nothing a user owns is lost, and nothing wrong is reported as right: foreign and damaged
 run folders, resume state that does not add up, special files, zip bombs, offline machines."""
 
+import glob
 import importlib
 import json
 import os
+import pathlib
+import shutil
 import socket
 import zipfile
 
@@ -93,16 +96,19 @@ def test_a_resume_state_that_does_not_add_up_is_refused(tmp_path, fashion_dir, c
     folder = _run_folder(tmp_path / "run", HEADER + _row(0) + _row(1))
     _backup(folder, epoch=4)  # claims every epoch, two were trained
     with pytest.raises(ValueError, match=r"metadata\.json' is damaged: it records 4 finished "
-                                         r"epochs, but .*history\.csv' lists 2"):  # fmt: skip
+                                         r"epochs, but the history\.csv beside backup/ "
+                                         r"lists 2"):  # fmt: skip
         check_resume(folder, num_epochs=4, steps_per_epoch=1)
     with pytest.raises(SystemExit) as exit_code:
         cli.main(["train", "--recipe", RECIPE, "--steps", "4", "--steps-per-epoch", "1",
                   "--data-dir", fashion_dir, "--output", folder])  # fmt: skip
     assert exit_code.value.code == 2 and "records 4 finished epochs" in capsys.readouterr().err
     assert not os.path.exists(os.path.join(folder, "metrics.json"))
+    _run_folder(tmp_path / "run", HEADER + "".join(_row(epoch) for epoch in range(6)))
     _backup(folder, epoch=6)
     with pytest.raises(ValueError, match=r"records 6 finished epochs; this run has 4"):
         check_resume(folder, num_epochs=4, steps_per_epoch=1)
+    _run_folder(tmp_path / "run", HEADER + _row(0) + _row(1))
     _backup(folder, epoch=2)
     with pytest.raises(ValueError, match=r"epochs of 1 iterations .* not 5: resume it with"):
         check_resume(folder, num_epochs=4, steps_per_epoch=5)
@@ -119,9 +125,16 @@ def test_a_damaged_latest_backup_falls_back_to_its_copy_with_a_warning(tmp_path)
     assert resume_state(os.path.dirname(latest)) == (3, latest)
     with open(latest, "r+b") as handle:
         handle.truncate(os.path.getsize(latest) // 2)
-    with pytest.warns(UserWarning, match=r"cannot be read; resuming from .*\.bkp' \(after epoch 2"):
+    with pytest.warns(UserWarning, match=r"cannot be read as HDF5.*resuming from .*\.bkp' \(after "
+                                         r"epoch 2"):  # fmt: skip
         assert check_resume(folder, num_epochs=4, steps_per_epoch=1) == 2
+    assert resume_state(os.path.dirname(latest)) == (2, latest)  # the copy put in its place
+    os.remove(latest)
     os.remove(latest + ".bkp")
+    with h5py.File(latest, "w") as handle:
+        handle["x"] = np.zeros(3)
+    with open(latest, "r+b") as handle:
+        handle.truncate(os.path.getsize(latest) // 2)
     with pytest.raises(ValueError, match=r"latest\.weights\.h5' is damaged: .*no intact \.bkp"):
         resume_state(os.path.dirname(latest))
 
@@ -139,6 +152,98 @@ def failed_at_the_end(tmp_path_factory, fashion_dir):
         with pytest.raises(OSError, match="No space left"):
             recipes.train(RECIPE, output_dir=out, data_dir=fashion_dir, verbose=0, **TINY)
     return out
+
+
+def _copy_of(run: str, folder) -> str:
+    """A copy of ``run`` (its resume state after epoch 2 of 2, the .bkp after epoch 1)."""
+    return str(shutil.copytree(run, folder / "run"))
+
+
+def _files(folder: str) -> dict:
+    paths = glob.glob(f"{folder}/**", recursive=True)
+    return {p: pathlib.Path(p).read_bytes() for p in paths if os.path.isfile(p)}
+
+
+def _train_cli(run: str, fashion_dir: str, capsys, *more: str) -> str:
+    """``keras-resnet train`` of TINY into ``run``; asserts a one-line refusal, returns it."""
+    with pytest.raises(SystemExit) as info:
+        cli.main(["train", "--recipe", RECIPE, "--steps", "2", "--steps-per-epoch", "1",
+                  "--batch-size", "32", "--validation-steps", "1", "--seed", "0",
+                  "--data-dir", fashion_dir, "--output", run, *more])  # fmt: skip
+    captured = capsys.readouterr()
+    assert info.value.code == 2 and captured.err.count("\n") == 1, captured.err
+    return captured.err
+
+
+def test_weights_that_disagree_with_their_metadata_resume_from_the_consistent_copy(
+    failed_at_the_end, fashion_dir, tmp_path, capsys
+):
+    run = _copy_of(failed_at_the_end, tmp_path)
+    metadata = os.path.join(run, "backup", "training_metadata.json")
+    with open(metadata, "w") as handle:  # killed after the weights of epoch 2, before this
+        json.dump({"epoch": 1, "batch": 0}, handle)
+    with open(metadata + ".bkp", "w") as handle:  # and the copy claims epoch 2 too
+        json.dump({"epoch": 2, "batch": 0}, handle)
+    before = _files(run)
+    error = _train_cli(run, fashion_dir, capsys)
+    assert "latest.weights.h5' is damaged: its optimizer has trained 2 iterations, but" in error
+    assert "records epoch 1, which history.csv ends at iteration 1, and there is no intact" in error
+    assert _files(run) == before  # refused before anything was rewritten
+    with open(metadata + ".bkp", "w") as handle:  # the copy consistent: it is resumed from
+        json.dump({"epoch": 1, "batch": 0}, handle)
+    with pytest.warns(UserWarning, match=r"optimizer has trained 2 iterations.*resuming from "
+                                         r"its previous copy .*\(after epoch 1\)"):  # fmt: skip
+        result = recipes.train(RECIPE, output_dir=run, data_dir=fashion_dir, verbose=0, **TINY)
+    assert result.metrics["iterations"] == 2
+    assert [row["iterations"] for row in read_run_history(os.path.join(run, "history.csv"))] == [
+        1, 2]  # fmt: skip
+
+
+def test_a_half_zeroed_resume_state_falls_back_to_its_copy_or_is_refused_in_one_line(
+    failed_at_the_end, fashion_dir, tmp_path, capsys
+):
+    run = _copy_of(failed_at_the_end, tmp_path)
+    latest = os.path.join(run, "backup", "latest.weights.h5")
+    _zero_second_half(latest)
+    with pytest.warns(UserWarning, match=r"cannot be read as HDF5.*its previous copy"):
+        assert check_resume(run, num_epochs=2, steps_per_epoch=1) == 1
+    _zero_second_half(latest)
+    _zero_second_half(latest + ".bkp")
+    error = _train_cli(run, fashion_dir, capsys)
+    assert "latest.weights.h5' is damaged: it cannot be read as HDF5" in error
+
+
+def _zero_second_half(path: str) -> None:
+    """The file's header intact, its second half zeroed."""
+    size = os.path.getsize(path)
+    with open(path, "r+b") as handle:
+        handle.seek(size // 2)
+        handle.write(bytes(size - size // 2))
+
+
+def test_a_forged_pipeline_or_metrics_file_is_refused_in_one_line(
+    failed_at_the_end, fashion_dir, tmp_path, capsys
+):
+    run = _copy_of(failed_at_the_end, tmp_path)
+    pipeline = os.path.join(run, "backup", "pipeline.txt")
+    with open(pipeline) as handle:
+        assert handle.read() == "memory\n"
+    with open(pipeline, "w") as handle:
+        handle.write("\x00garbage")
+    error = _train_cli(run, fashion_dir, capsys)
+    assert r"pipeline.txt' is damaged: it holds '\x00garbage', not one of memory, tfdata" in error
+    with open(pipeline, "w") as handle:  # the other pipeline, named by the file or the user
+        handle.write("tfdata\n")
+    error = _train_cli(run, fashion_dir, capsys)
+    assert "do not fit the model of this run" in error and "Warning" not in error
+    with open(pipeline, "w") as handle:
+        handle.write("memory\n")
+    error = _train_cli(run, fashion_dir, capsys, "--pipeline", "tfdata")
+    assert "was started with pipeline='memory'" in error
+    with open(os.path.join(run, "metrics.json"), "w") as handle:
+        handle.write("{}")
+    error = _train_cli(run, fashion_dir, capsys)
+    assert "metrics.json' is damaged: it lacks recipe, test_accuracy, test_error" in error
 
 
 def test_the_resume_state_outlives_a_failure_at_the_end_of_a_run(failed_at_the_end, fashion_dir):

@@ -15,9 +15,6 @@ from keras_resnet.data.memory import RAW_FILE_DATASETS, InMemoryDataset, pixel_m
 from keras_resnet.data.on_device import cifar_inputs, pad_crop_flip
 from keras_resnet.data.stream import TrainingStream
 
-#: The ways ``recipes.train`` feeds a recipe: the in-memory path, or tf.data.
-PIPELINES = ("memory", "tfdata")
-
 
 def default_pipeline(dataset: str) -> str:
     """``"memory"`` for the small datasets read from their raw files, else ``"tfdata"``.

@@ -14,10 +14,12 @@ import csv
 import io
 import json
 import os
+import shutil
 import warnings
 
 from keras_resnet.io import write_text_atomic
 from keras_resnet.lock import LOCK_FILE
+from keras_resnet.vocabulary import PIPELINES
 
 #: What a run writes into its folder (the lock file aside).
 RUN_FILES = ("recipe.json", "history.csv", "last.keras", "best.keras", "error.png", "metrics.json")
@@ -25,6 +27,9 @@ RUN_FOLDERS = ("logs", "backup")
 WEIGHTS = "latest.weights.h5"
 METADATA = "training_metadata.json"
 PREVIOUS = ".bkp"  # the suffix BackupAndRestore(double_checkpoint=True) gives the copies
+#: Where a Keras 3 weights file keeps its optimizer's iteration count (under the model that
+#: was compiled: the network, or the in-memory pipeline's model around it).
+ITERATIONS = "optimizer/vars/0"
 #: In backup/: the pipeline the run was started with (its backups fit that pipeline's model).
 PIPELINE = "pipeline.txt"
 
@@ -63,16 +68,22 @@ def check_not_foreign(output_dir: str) -> None:
             )
 
 
-def _damaged(path: str, why: str) -> ValueError:
-    """The one-line refusal of a run file; what to do depends on where it is."""
-    if os.path.basename(os.path.dirname(path)) == "backup":  # the resume state
-        fix = f"Remove {os.path.dirname(path)!r} and the history.csv beside it"
-    else:
-        fix = "Restore it, or remove it and the backup/ folder beside it,"
-    return ValueError(
-        f"The run file {path!r} is damaged: {why}. {fix} to start the run again (or choose "
-        "another output_dir)."
-    )
+class DamagedRunFileError(ValueError):
+    """A run file that cannot be trusted: the one-line refusal, with its ``path`` and ``why``."""
+
+    def __init__(self, path: str, why: str):
+        if os.path.basename(os.path.dirname(path)) == "backup":  # the resume state
+            fix = f"Remove {os.path.dirname(path)!r} and the history.csv beside it"
+        else:
+            fix = "Restore it, or remove it and the backup/ folder beside it,"
+        super().__init__(
+            f"The run file {path!r} is damaged: {why}. {fix} to start the run again (or "
+            "choose another output_dir)."
+        )
+        self.path, self.why = path, why
+
+
+_damaged = DamagedRunFileError
 
 
 def read_run_history(path: str) -> list[dict[str, float]]:
@@ -138,21 +149,57 @@ def _metadata_epoch(path: str, weights: str) -> int:
     return epoch
 
 
-def _opens_as_hdf5(path: str) -> bool:
+def _stored_iterations(path: str) -> int | None:
+    """The optimizer's iteration count that a weights file holds (None where it holds no
+    optimizer), the file read whole first: a damaged file is refused here, not half-way
+    through Keras' ``load_weights``."""
     import h5py
 
+    counters = []
+
+    def read(name, item):
+        if isinstance(item, h5py.Dataset):
+            value = item[()]
+            if f"/{name}".endswith(f"/{ITERATIONS}") and item.shape == ():
+                counters.append((name.count("/"), int(value)))
+
     try:
-        with h5py.File(path, "r"):
-            return True
-    except OSError:
-        return False
+        with h5py.File(path, "r") as handle:
+            handle.visititems(read)
+        return min(counters)[1] if counters else None  # the outermost model's optimizer
+    except Exception as error:  # h5py raises OSError, KeyError, RuntimeError, ValueError...
+        raise _damaged(path, f"it cannot be read as HDF5 ({type(error).__name__})") from None
 
 
-def resume_state(backup_dir: str) -> tuple[int, str | None]:
+def _pair_epoch(weights: str, metadata: str, history: list[dict] | None) -> int:
+    """The finished epochs of one weights file and its metadata, checked against each other
+    and ``history`` (``history.csv``'s rows; None: not checked)."""
+    if not os.path.lexists(weights):
+        raise _damaged(weights, "it is missing")
+    iterations = _stored_iterations(weights)
+    epoch = _metadata_epoch(metadata, weights)
+    if history is None:
+        return epoch
+    if len(history) < epoch:
+        raise _damaged(metadata, f"it records {epoch} finished epochs, but the history.csv "
+                                 f"beside backup/ lists {len(history)}")  # fmt: skip
+    expected = history[epoch - 1].get("iterations") if epoch else 0
+    if None not in (iterations, expected) and iterations != expected:
+        raise _damaged(
+            weights,
+            f"its optimizer has trained {iterations} iterations, but {metadata!r} records "
+            f"epoch {epoch}, which history.csv ends at iteration {expected:g}",
+        )
+    return epoch
+
+
+def resume_state(backup_dir: str, history: list[dict] | None = None) -> tuple[int, str | None]:
     """The finished epochs a run resumes after, and the weights file it resumes from (None:
-    a fresh start), as Keras' ``BackupAndRestore`` will choose them: ``latest.weights.h5``,
-    or its previous copy where the latest cannot be read (with a warning naming both: the
-    epoch after the copy is trained again, from the data stream's position at that epoch).
+    a fresh start): ``latest.weights.h5`` when it reads whole and agrees with its metadata
+    and ``history`` (the run's ``history.csv`` rows, when given), else its previous copy
+    (``.bkp``) when that one does, with a warning naming both (the epoch after the copy is
+    trained again, from the data stream's position at that epoch). Refused in one line when
+    neither does.
 
     Example:
         >>> resume_state("/nonexistent/backup")
@@ -164,24 +211,63 @@ def resume_state(backup_dir: str) -> tuple[int, str | None]:
         if os.path.lexists(metadata):
             raise _damaged(metadata, f"there is no {WEIGHTS} beside it")
         return 0, None
-    if _opens_as_hdf5(latest):
-        return _metadata_epoch(metadata, latest), latest
-    previous = latest + PREVIOUS
-    if not _opens_as_hdf5(previous):
-        raise _damaged(latest, "it is not a readable HDF5 file and there is no intact .bkp copy")
-    epoch = _metadata_epoch(metadata + PREVIOUS, previous)
+    try:
+        return _pair_epoch(latest, metadata, history), latest
+    except DamagedRunFileError as latest_error:
+        previous = latest + PREVIOUS
+        try:
+            epoch = _pair_epoch(previous, metadata + PREVIOUS, history)
+        except DamagedRunFileError:
+            raise _damaged(latest_error.path, f"{latest_error.why}, and there is no intact "
+                                              ".bkp copy") from None  # fmt: skip
+        reason = latest_error.why
     warnings.warn(
-        f"The resume state {latest!r} cannot be read; resuming from its previous copy "
-        f"{previous!r} (after epoch {epoch}): epoch {epoch + 1} is trained again, from the "
-        "same data position, so a seeded run still matches an uninterrupted one.",
+        f"The resume state {latest!r} cannot be used ({reason}); resuming from its previous "
+        f"copy {previous!r} (after epoch {epoch}): epoch {epoch + 1} is trained again, from "
+        "the same data position, so a seeded run still matches an uninterrupted one.",
         stacklevel=3,
     )
     return epoch, previous
 
 
+def _put_in_place(backup_dir: str) -> None:
+    """Copy the ``.bkp`` weights and metadata over the latest ones, each atomically: Keras'
+    ``BackupAndRestore`` loads only the latest."""
+    for name in (WEIGHTS, METADATA):
+        target = os.path.join(backup_dir, name)
+        partial = target + ".partial"
+        shutil.copyfile(target + PREVIOUS, partial)
+        os.replace(partial, target)
+
+
+def check_state_fits(model, output_dir: str) -> None:
+    """Load a run's resume state into ``model`` as Keras' ``BackupAndRestore`` will, and
+    refuse in one line a state whose weights do not fit it (another pipeline's model, or
+    another network's), instead of Keras' list of every layer it could not load.
+
+    Example:
+        >>> check_state_fits(None, "/nonexistent/run")  # no resume state: nothing to check
+    """
+    path = os.path.join(output_dir, "backup", WEIGHTS)
+    if not os.path.isfile(path):
+        return
+    if model.optimizer is not None and not model.optimizer.built:
+        model.optimizer.build(model.trainable_variables)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # Keras warns of each variable before it gives up
+        try:
+            model.load_weights(path)
+        except ValueError as error:
+            first = str(error).strip().splitlines()[0][:120]
+            raise _damaged(path, f"its weights do not fit the model of this run "
+                                 f"(pipeline={recorded_pipeline(os.path.dirname(path))!r}; "
+                                 f"Keras: {first})") from None  # fmt: skip
+
+
 def recorded_pipeline(backup_dir: str) -> str | None:
     """The pipeline whose resume state ``backup_dir`` holds: what ``record_pipeline`` wrote,
-    ``"tfdata"`` for a state from before there was a choice, None without one.
+    ``"tfdata"`` for a state from before there was a choice, None without one. A file that
+    names no pipeline is refused in one line.
 
     Example:
         >>> recorded_pipeline("/nonexistent/backup") is None
@@ -189,9 +275,29 @@ def recorded_pipeline(backup_dir: str) -> str | None:
     """
     path = os.path.join(backup_dir, PIPELINE)
     if os.path.isfile(path) and not os.path.islink(path):
-        with open(path) as f:
-            return f.read().strip()
+        with open(path, "rb") as f:
+            recorded = f.read(64).decode("utf-8", "replace").strip()
+        if recorded not in PIPELINES:
+            raise _damaged(path, f"it holds {recorded[:20]!r}, not one of {', '.join(PIPELINES)}")
+        return recorded
     return "tfdata" if os.path.isfile(os.path.join(backup_dir, METADATA)) else None
+
+
+def check_pipeline(output_dir: str, pipeline: str) -> None:
+    """Refuse to resume a run's state with another ``pipeline`` than it was started with
+    (its weights fit another model), before any dataset is decoded.
+
+    Example:
+        >>> check_pipeline("/nonexistent/run", "memory")
+    """
+    backup = os.path.join(output_dir, "backup")
+    recorded = recorded_pipeline(backup)
+    if recorded not in (None, pipeline) and os.path.lexists(os.path.join(backup, WEIGHTS)):
+        raise ValueError(
+            f"The run in {output_dir!r} was started with pipeline={recorded!r} "
+            f"({os.path.join(backup, PIPELINE)!r}); resume it with that "
+            f"pipeline (--pipeline {recorded}), or choose another output_dir."
+        )
 
 
 def record_pipeline(backup_dir: str, pipeline: str) -> None:
@@ -208,14 +314,15 @@ def record_pipeline(backup_dir: str, pipeline: str) -> None:
     write_text_atomic(os.path.join(backup_dir, PIPELINE), pipeline + "\n")
 
 
-def check_resume(output_dir: str, num_epochs: int, steps_per_epoch: int,
-                 pipeline: str = "tfdata") -> int:  # fmt: skip
+def check_resume(output_dir: str, num_epochs: int, steps_per_epoch: int) -> int:
     """Check a run folder's history and resume state against each other and against this
-    run's plan; returns the finished epochs the run resumes after.
+    run's plan; returns the finished epochs the run resumes after. Where the latest state
+    cannot be used and its ``.bkp`` copy can (``resume_state``), the copy is put in its place.
 
-    Refused: a damaged ``history.csv``, a resume state that cannot be read, that claims more
-    epochs than the history lists or than the run has, whose epochs were another length, or
-    that another ``pipeline`` wrote (its weights fit another model).
+    Refused: a damaged ``history.csv``; a resume state that cannot be read, whose weights
+    and metadata disagree (the optimizer's iterations against the epoch and history.csv),
+    that claims more epochs than the history lists or than the run has, or whose epochs
+    were another length.
 
     Example:
         >>> check_resume("/nonexistent/run", num_epochs=4, steps_per_epoch=10)
@@ -223,22 +330,11 @@ def check_resume(output_dir: str, num_epochs: int, steps_per_epoch: int,
     """
     history_path = os.path.join(output_dir, "history.csv")
     rows = read_run_history(history_path)
-    done, _ = resume_state(os.path.join(output_dir, "backup"))
-    metadata = os.path.join(output_dir, "backup", METADATA)
-    recorded = recorded_pipeline(os.path.join(output_dir, "backup"))
-    if done and recorded != pipeline:
-        raise ValueError(
-            f"The run in {output_dir!r} was started with pipeline={recorded!r} "
-            f"({os.path.join(output_dir, 'backup', PIPELINE)!r}); resume it with that "
-            f"pipeline (--pipeline {recorded}), or choose another output_dir."
-        )
+    backup = os.path.join(output_dir, "backup")
+    done, weights = resume_state(backup, rows)
+    metadata = os.path.join(backup, METADATA)
     if done > num_epochs:
         raise _damaged(metadata, f"it records {done} finished epochs; this run has {num_epochs}")
-    if len(rows) < done:
-        raise _damaged(
-            metadata,
-            f"it records {done} finished epochs, but {history_path!r} lists {len(rows)}",
-        )
     iterations = rows[done - 1].get("iterations") if done else None
     if iterations is not None and iterations != done * steps_per_epoch:
         raise ValueError(
@@ -246,4 +342,6 @@ def check_resume(output_dir: str, num_epochs: int, steps_per_epoch: int,
             f"(history.csv), not {steps_per_epoch}: resume it with the --steps-per-epoch "
             "it started with, or choose another output_dir."
         )
+    if weights is not None and weights.endswith(PREVIOUS):
+        _put_in_place(backup)
     return done

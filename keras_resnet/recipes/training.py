@@ -33,7 +33,6 @@ from keras_resnet.recipes.distribute import (
     resolve_strategy,
 )
 from keras_resnet.recipes.in_memory import (
-    PIPELINES,
     default_pipeline,
     feeds,
     on_device_model,
@@ -44,8 +43,11 @@ from keras_resnet.recipes.recipe import Recipe
 from keras_resnet.recipes.run_folder import (
     RUN_FILES,
     RUN_FOLDERS,
+    DamagedRunFileError,
     check_not_foreign,
+    check_pipeline,
     check_resume,
+    check_state_fits,
     record_pipeline,
     recorded_pipeline,
 )
@@ -53,6 +55,7 @@ from keras_resnet.schedules import PaperSchedule, WarmupUntilError
 from keras_resnet.vocabulary import (
     DTYPE_POLICIES,
     INTEROP_THREADS_ENV,
+    PIPELINES,
     check_choice,
     check_positive,
     check_seed,
@@ -111,12 +114,19 @@ def _holds_run_of(output_dir: str, recipe: Recipe) -> bool:
     return True
 
 
+#: What a finished run's metrics.json always holds (what the CLI and the study read).
+FINISHED_METRICS = ("recipe", "test_accuracy", "test_error", "iterations", "epochs")
+
+
 def _finished_run(output_dir: str) -> TrainResult | None:
     """The stored result of the finished run in ``output_dir`` (one of this recipe), or None."""
     metrics_path = os.path.join(output_dir, "metrics.json")
     if not os.path.isfile(metrics_path):
         return None
     metrics = read_json(metrics_path)
+    missing = [k for k in FINISHED_METRICS if not isinstance(metrics, dict) or k not in metrics]
+    if missing:
+        raise DamagedRunFileError(metrics_path, f"it lacks {', '.join(missing)}")
     from keras_resnet.models.saved import load_model
 
     model = load_model(os.path.join(output_dir, "last.keras"))
@@ -342,7 +352,7 @@ def train(
             return finished
         # Only the chief writes outputs; other workers back up into a scratch directory.
         work_dir = output_dir if chief else tempfile.mkdtemp(prefix="keras_resnet_worker_")
-        done = check_resume(work_dir, num_epochs, per_epoch, pipeline) if finished is None else 0
+        done = check_resume(work_dir, num_epochs, per_epoch) if finished is None else 0
         if seed is not None:
             keras.utils.set_random_seed(seed)
         # A resumed seeded run starts its data where its finished epochs ended.
@@ -357,6 +367,8 @@ def train(
             schedule = _compile_all(model, network, recipe, about, lr_scale=global_batch /
                                     recipe.batch_size if scale_lr else 1.0,
                                     steps_per_execution=steps_per_execution)  # fmt: skip
+            if done:
+                check_state_fits(model, work_dir)
         if finished is not None:
             _remove_outputs(output_dir)  # --overwrite: only now that the new run can start
         if chief and (finished is not None or not held):
@@ -416,9 +428,12 @@ def choose_pipeline(pipeline: str | None, dataset: str, output_dir: str) -> str:
     """
     # (a bad output_dir is refused with the others, when the run claims it)
     valid = isinstance(output_dir, str | os.PathLike)
-    recorded = recorded_pipeline(os.path.join(output_dir, "backup")) if valid else None
+    if not valid:
+        return pipeline or default_pipeline(dataset)
+    recorded = recorded_pipeline(os.path.join(output_dir, "backup"))
     if pipeline is None:
         return recorded or default_pipeline(dataset)
+    check_pipeline(output_dir, pipeline)
     return pipeline
 
 
