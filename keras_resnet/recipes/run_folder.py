@@ -101,7 +101,7 @@ def read_run_history(path: str) -> list[dict[str, float]]:
         >>> read_run_history(path)  # doctest: +ELLIPSIS
         Traceback (most recent call last):
         ...
-        ValueError: The run file '...' is damaged: line 3 is epoch 2, not 1 (an epoch is missing)...
+        keras_resnet.recipes.run_folder.DamagedRunFileError: The run file '...' is damaged: line 3 is epoch 2, not 1 (an epoch is missing)...$
     """
     if not os.path.lexists(path):
         return []
