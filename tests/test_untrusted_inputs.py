@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from helpers import child_peak_rss, write_idx
 
-from keras_resnet import cli
+from keras_resnet import cli, recipes
 from keras_resnet.data import memory
 from keras_resnet.data.idx import read_idx
 
@@ -93,3 +93,68 @@ def test_a_gzip_bomb_is_refused_at_the_size_its_header_declares(tmp_path):
     huge.write_bytes(bytes([0, 0, 8, 3]) + b"".join(d.to_bytes(4, "big") for d in (10**6,) * 3))
     with pytest.raises(ValueError, match=r"declares shape \(1000000, 1000000, 1000000\).*not read"):
         read_idx(huge)
+
+
+def _declare(path, member: str, size: int) -> None:
+    """Patch the size that ``member`` declares in the zip's central directory."""
+    data = bytearray(path.read_bytes())
+    start = data.find(b"PK\x01\x02")
+    while start >= 0:
+        name_length = int.from_bytes(data[start + 28 : start + 30], "little")
+        if data[start + 46 : start + 46 + name_length] == member.encode():
+            data[start + 24 : start + 28] = size.to_bytes(4, "little")
+        start = data.find(b"PK\x01\x02", start + 4)
+    path.write_bytes(bytes(data))
+
+
+def _keras_file_with_weights(path, resnet20_keras, weights_bytes: int | None = None):
+    """A copy of a ResNet-20 .keras file, its weights replaced by ``weights_bytes`` zeros."""
+    import zipfile
+
+    with zipfile.ZipFile(resnet20_keras) as source, zipfile.ZipFile(path, "w") as target:
+        for name in ("config.json", "metadata.json"):
+            target.writestr(name, source.read(name))
+        if weights_bytes is None:
+            target.writestr("model.weights.h5", source.read("model.weights.h5"))
+            return path
+        info = zipfile.ZipInfo("model.weights.h5")
+        info.compress_type = zipfile.ZIP_DEFLATED
+        with target.open(info, "w") as handle:
+            chunk = bytes(64 << 20)
+            for _ in range(weights_bytes // len(chunk)):
+                handle.write(chunk)
+    return path
+
+
+@pytest.fixture(scope="module")
+def resnet20_keras(tmp_path_factory, build):
+    path = tmp_path_factory.mktemp("keras") / "resnet20.keras"
+    build("resnet20").save(path)
+    return path
+
+
+def test_keras_files_cost_what_their_architecture_needs(tmp_path, resnet20_keras):
+    from keras_resnet.archive import MAX_WEIGHTS_BYTES
+
+    declared = _keras_file_with_weights(tmp_path / "declared.keras", resnet20_keras)
+    _declare(declared, "model.weights.h5", MAX_WEIGHTS_BYTES)  # at the old limit
+    with pytest.raises(
+        ValueError,
+        match=r"declares model\.weights\.h5 of 2,147,483,648 bytes; "
+        r"the architecture in its config\.json needs at most",
+    ):
+        recipes.load_model(declared)  # fmt: skip
+    lying = _keras_file_with_weights(tmp_path / "lying.keras", resnet20_keras, 1536 << 20)
+    _declare(lying, "model.weights.h5", 1 << 20)  # declares 1 MiB, inflates to 1.5 GiB
+    peak, error = child_peak_rss("from keras_resnet import recipes",
+                                 f"recipes.load_model({str(lying)!r})")  # fmt: skip
+    assert "'model.weights.h5' that inflates past the 1,048,576 bytes it declares" in error, error
+    assert peak < 200, f"{peak} MB to refuse a .keras member that inflates to 1.5 GiB"
+    import zipfile
+
+    with zipfile.ZipFile(tmp_path / "many.keras", "w") as archive:
+        for index in range(2000):
+            archive.writestr(f"assets/{index}", b"")
+    with pytest.raises(ValueError, match=r"holds 2,000 members \(at most 1,000 here"):
+        recipes.load_model(tmp_path / "many.keras")
+    assert recipes.load_model(resnet20_keras).count_params() > 0
