@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from helpers import child_peak_rss, write_idx
 
+import keras_resnet
 from keras_resnet import cli, recipes
 from keras_resnet.data import memory
 from keras_resnet.data.idx import read_idx
@@ -158,3 +159,24 @@ def test_keras_files_cost_what_their_architecture_needs(tmp_path, resnet20_keras
     with pytest.raises(ValueError, match=r"holds 2,000 members \(at most 1,000 here"):
         recipes.load_model(tmp_path / "many.keras")
     assert recipes.load_model(resnet20_keras).count_params() > 0
+
+
+def test_images_are_decoded_within_what_the_model_needs_and_refused_per_file(tmp_path):
+    from PIL import Image
+
+    good, long, huge = (str(tmp_path / name) for name in ("good.png", "long.png", "huge.png"))
+    Image.new("RGB", (300, 200), (200, 30, 30)).save(good)
+    Image.new("L", (100000, 1)).save(long)
+    Image.new("L", (13000, 13000)).save(huge)  # 169 megapixels, a few hundred KB on disk
+    results = recipes.predict_files(keras_resnet.ResNet18(weights=None), [good, long, huge])
+    assert results[0].error is None and len(results[0].classes) == 5
+    assert results[1].error == ("an image of 100000x1 pixels: one side is over 50 times the "
+                                "other, no view of a model can be taken from it")  # fmt: skip
+    assert results[2].error is None
+    peak, error = child_peak_rss(
+        "import keras_resnet\nfrom keras_resnet import recipes\n"
+        "model = keras_resnet.ResNet18(weights=None)\n"
+        f"recipes.predict_files(model, [{good!r}])",
+        f"recipes.predict_files(model, [{huge!r}])",
+    )
+    assert peak < 1200, f"{peak} MB to predict a 169-megapixel PNG ({error[-300:]})"

@@ -3,6 +3,7 @@ orientation applied, any mode converted to 1, 3 or 4 channels, class-per-folder 
 
 from __future__ import annotations
 
+import math
 import os
 import stat
 
@@ -13,6 +14,10 @@ from keras_resnet.vocabulary import check_choice
 
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif", ".tiff", ".webp")
 MODES = {1: "L", 3: "RGB", 4: "RGBA"}
+#: The most one side of an image may exceed the other: a view of a model (its input, or the
+#: paper's shorter-side resize) is taken from the shorter side, so a 100000x1 image would
+#: become a 25.6-gigapixel tensor before its centre is cropped.
+MAX_ASPECT = 50
 
 
 def _to_8bit(image: Image.Image) -> Image.Image:
@@ -42,11 +47,50 @@ def open_image(path: str) -> Image.Image:
     return Image.open(path)
 
 
-def decode_image(path: str, channels: int = 3, size: tuple[int, int] | None = None) -> np.ndarray:
+def view_pixel_bound(height: int | None, width: int | None) -> int:
+    """The most pixels an image is decoded to for a model with inputs of ``height`` x
+    ``width``: 256 times its input, at least 4096x4096 (16.8 megapixels, which covers the
+    inputs up to 256x256).
+
+    Example:
+        >>> view_pixel_bound(448, 448)
+        51380224
+    """
+    return max(4096 * 4096, 256 * (height or 224) * (width or 224))
+
+
+def _bounded(image: Image.Image, max_pixels: int) -> Image.Image:
+    """``image`` reduced by a whole factor to at most ``max_pixels`` (a JPEG is decoded at
+    that size with ``draft``, other formats are reduced once decoded); refused when one side
+    is over ``MAX_ASPECT`` times the other."""
+    width, height = image.size
+    if max(width, height) > MAX_ASPECT * max(1, min(width, height)):
+        raise ValueError(
+            f"an image of {width}x{height} pixels: one side is over {MAX_ASPECT} times the "
+            "other, no view of a model can be taken from it"
+        )
+    factor = math.ceil(math.sqrt(width * height / max_pixels))
+    if factor <= 1:
+        return image
+    image.draft(image.mode, (width // factor, height // factor))
+    factor = math.ceil(math.sqrt(image.size[0] * image.size[1] / max_pixels))
+    return image.reduce(factor) if factor > 1 else image
+
+
+def decode_image(
+    path: str,
+    channels: int = 3,
+    size: tuple[int, int] | None = None,
+    *,
+    max_pixels: int | None = None,
+) -> np.ndarray:
     """Read any Pillow-readable image as uint8 (H, W, channels), upright, optionally resized.
 
     EXIF orientation is applied; CMYK, palette, grey, RGBA and 16-bit images are converted to
-    ``channels`` (1, 3 or 4). Raises ``OSError``/``ValueError`` for files that are not images.
+    ``channels`` (1, 3 or 4). With ``max_pixels`` (``view_pixel_bound``), a larger image is
+    decoded or reduced by a whole factor to at most that many pixels, and one whose sides
+    differ over ``MAX_ASPECT``-fold is refused. Raises ``OSError``/``ValueError`` for files
+    that are not images.
 
     Example:
         >>> import tempfile
@@ -57,6 +101,8 @@ def decode_image(path: str, channels: int = 3, size: tuple[int, int] | None = No
     """
     check_choice("channels", channels, MODES)
     with open_image(path) as image:
+        if max_pixels is not None:
+            image = _bounded(image, max_pixels)
         image = ImageOps.exif_transpose(image)
         image = _to_8bit(image)
         if image.mode == "P":
@@ -80,7 +126,7 @@ def describe_decode_error(error: Exception) -> str:
         >>> describe_decode_error(OSError("image file is truncated"))
         'not a readable image (image file is truncated)'
     """
-    if str(error).startswith("not a regular file"):
+    if str(error).startswith(("not a regular file", "an image of")):
         return str(error)
     if isinstance(error, Image.DecompressionBombError):
         return f"over Pillow's decompression-bomb limit ({error})"

@@ -11,7 +11,12 @@ import numpy as np
 from keras_resnet import data
 from keras_resnet.checkpoint import preprocessing_dict
 from keras_resnet.data.catalog import CIFAR_STYLE, KNOWN_DATASETS
-from keras_resnet.data.images import DECODE_ERRORS, decode_image, describe_decode_error
+from keras_resnet.data.images import (
+    DECODE_ERRORS,
+    decode_image,
+    describe_decode_error,
+    view_pixel_bound,
+)
 from keras_resnet.data.memory import arrays, class_names, has_raw_files, pixel_mean
 from keras_resnet.data.on_device import centre_pad
 from keras_resnet.errors import needs_tensorflow
@@ -146,10 +151,11 @@ def predict_files(
     if dataset is not None:
         data.check_name(dataset, argument="dataset")
     preprocess, names, channels = _preprocessor(model, dataset, data_dir, preprocessing)
+    max_pixels = view_pixel_bound(*model.input_shape[1:3])
     results = []
     for path in paths:
         try:
-            image = decode_image(path, channels)
+            image = decode_image(path, channels, max_pixels=max_pixels)
         except DECODE_ERRORS as error:
             results.append(Prediction(path, error=describe_decode_error(error)))
             continue
