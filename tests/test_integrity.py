@@ -6,6 +6,7 @@ import socket
 import stat
 import subprocess
 import sys
+import time
 
 import numpy as np
 import pytest
@@ -203,3 +204,47 @@ def test_model_files_are_replaced_atomically_and_best_survives_a_restart(tmp_pat
     assert not (tmp_path / "best.keras").exists()
     best.on_epoch_end(1, {"val_accuracy": 0.95})
     assert zipfile.is_zipfile(tmp_path / "best.keras") and best.best == 0.95
+
+
+def _hold_in_turn(folders: list[str], barrier, overlaps) -> None:
+    """One of several processes: at each folder, all try to take its lock at once; a holder
+    marks the folder, counts other holders' marks, and holds the lock a moment."""
+    import warnings
+
+    warnings.simplefilter("ignore")
+    for folder in folders:
+        barrier.wait()
+        try:
+            with directory_lock(folder):
+                mark = os.path.join(folder, f"holder.{os.getpid()}")
+                open(mark, "w").close()
+                others = [n for n in os.listdir(folder) if n.startswith("holder.")]
+                if len(others) > 1:
+                    with overlaps.get_lock():
+                        overlaps.value += 1
+                time.sleep(0.02)
+                os.remove(mark)
+        except DirectoryInUseError:
+            pass
+
+
+def test_several_processes_taking_over_a_dead_holders_lock_never_hold_it_together(tmp_path):
+    import multiprocessing
+
+    finished = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                              capture_output=True, text=True, check=True)  # fmt: skip
+    folders = []
+    for index in range(40):
+        _lock_held_by(tmp_path / str(index), int(finished.stdout))
+        folders.append(str(tmp_path / str(index)))
+    context = multiprocessing.get_context("fork")
+    barrier, overlaps = context.Barrier(4), context.Value("i", 0)
+    workers = [context.Process(target=_hold_in_turn, args=(folders, barrier, overlaps))
+               for _ in range(4)]  # fmt: skip
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(120)
+    assert [worker.exitcode for worker in workers] == [0] * 4
+    assert overlaps.value == 0, f"two processes held the same folder in {overlaps.value} of 40"
+    assert not any(os.path.exists(os.path.join(f, LOCK_FILE)) for f in folders)
