@@ -180,3 +180,27 @@ def test_images_are_decoded_within_what_the_model_needs_and_refused_per_file(tmp
         f"recipes.predict_files(model, [{huge!r}])",
     )
     assert peak < 1200, f"{peak} MB to predict a 169-megapixel PNG ({error[-300:]})"
+
+
+def test_paths_the_cli_prints_are_escaped(tmp_path, monkeypatch, capsys):
+    from keras_resnet import deploy
+    from keras_resnet.recipes.training import TrainResult
+
+    output = str(tmp_path / "out\x1b[2J\r")
+    metrics = {"test_accuracy": 0.5, "test_error": 0.5, "iterations": 1, "wall_seconds": 1.0,
+               "images_per_second": 1.0}  # fmt: skip
+    trained = TrainResult(model=None, history=None, metrics=metrics, output_dir=output)
+    monkeypatch.setattr(recipes, "train", lambda *args, **kwargs: trained)
+    cli.main(["train", "--recipe", "fashion_mnist_resnet20", "--output", output])
+    printed = capsys.readouterr().out
+    assert "\x1b" not in printed and "\r" not in printed
+    assert "out\\x1b[2J\\r/last.keras" in printed
+    from keras_resnet.deploy.artifacts import ExportResult
+
+    written = ExportResult(path=output + "/m.onnx", format="onnx", quantize=None,
+                           samples_checked=1, relative_error=0.0, top1_agreement=1.0,
+                           record=output + "/m.onnx.export.json")  # fmt: skip
+    monkeypatch.setattr(deploy, "export", lambda *args, **kwargs: written)
+    cli.main(["export", output + "/last.keras", written.path, "--format", "onnx"])
+    printed = capsys.readouterr().out
+    assert "\x1b" not in printed and "out\\x1b[2J\\r/m.onnx: onnx" in printed

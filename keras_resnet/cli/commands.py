@@ -121,8 +121,8 @@ def _train(args) -> int:
     m = result.metrics
     if result.history is None:
         print(
-            f"{output} holds a finished run of {args.recipe}: nothing was trained or written "
-            "(--overwrite starts it again)."
+            f"{printable(output)} holds a finished run of {args.recipe}: nothing was trained "
+            "or written (--overwrite starts it again)."
         )
     # Runs finished before the count was recorded have no test_images.
     images = (
@@ -136,7 +136,7 @@ def _train(args) -> int:
         f"{m['wall_seconds'] / 60:.1f} min, {m['images_per_second']:.0f} images/s"
     )
     for name in ("last.keras", "best.keras", "history.csv", "error.png", "metrics.json"):
-        print(f"  {os.path.join(output, name)}")
+        print(f"  {printable(os.path.join(output, name))}")
     return 0
 
 
@@ -185,7 +185,7 @@ def _study(args) -> int:
     for claim in result.summary["claims"]:
         print(f"{claim['id']}: {claim['status']} ({claim['evidence']})")
     for name in ("results.csv", "fig6.png", "table.md", "summary.json"):
-        print(f"  {os.path.join(args.output, name)}")
+        print(f"  {printable(os.path.join(args.output, name))}")
     return 0
 
 
@@ -247,10 +247,10 @@ def _export(args) -> int:
         else ""
     )
     print(
-        f"{result.path}: {result.format}, quantize={result.quantize}, weights "
+        f"{printable(result.path)}: {result.format}, quantize={result.quantize}, weights "
         f"{result.weight_dtypes}; against the Keras model on {result.samples_checked} inputs: "
         f"top-1 agreement {result.top1_agreement:.2%}, relative error "
-        f"{result.relative_error:.1e}{accuracy}; record {result.record}"
+        f"{result.relative_error:.1e}{accuracy}; record {printable(result.record)}"
     )
     return 0
 

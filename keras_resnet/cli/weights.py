@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 
-from keras_resnet.cli.output import add_json_option, emit_json
+from keras_resnet.cli.output import add_json_option, emit_json, printable
 
 
 def add_parser(commands) -> None:
@@ -113,7 +113,7 @@ def _download(args) -> int:
         checkpoint = registry.get(args.name)
     cache.load_converted(checkpoint)
     where = cache.verified_conversion(checkpoint) or "not cached (the folder is not writable)"
-    print(f"{checkpoint.name}: {where}")
+    print(f"{printable(checkpoint.name)}: {printable(where)}")
     return 0
 
 
@@ -121,5 +121,5 @@ def _convert(args) -> int:
     from keras_resnet.models.checkpoints import convert_checkpoint
 
     arch = convert_checkpoint(args.src, args.dst, variant=args.variant)
-    print(f"{args.src} ({arch}) -> {args.dst}")
+    print(f"{printable(args.src)} ({arch}) -> {printable(args.dst)}")
     return 0
