@@ -16,8 +16,12 @@ Example:
 import os
 import sys
 
-from keras_resnet.lazy import accessors
-from keras_resnet.version import __version__
+from keras_resnet._backend import choose_backend
+
+choose_backend()  # before anything starts Keras: JAX or PyTorch where TensorFlow is missing
+
+from keras_resnet.lazy import accessors  # noqa: E402
+from keras_resnet.version import __version__  # noqa: E402
 
 
 def _model_names() -> list[str]:

@@ -69,10 +69,11 @@ def kill_after_epochs(command: list[str], run_folder, epochs: int = 2, timeout: 
 TENSORFLOW_PACKAGES = ("tensorflow", "tensorboard", "tf_keras")
 
 
-def python_without_tensorflow(code: str, folder, *, timeout: float = 600) -> list[str]:
+def python_without_tensorflow(code: str, folder, *, timeout: float = 600, env=None):
     """Run ``code`` in a Python that cannot find TensorFlow, as where it is not installed:
     the same packages (links in ``folder``) less ``TENSORFLOW_PACKAGES``, no site hooks;
-    its stdout words (fails on a non-zero exit, with the end of its stderr)."""
+    its stdout words (fails on a non-zero exit, with the end of its stderr). With ``env``
+    (the whole environment, PYTHONPATH aside): its stdout words and its stderr."""
     import os
     import site
 
@@ -91,11 +92,12 @@ def python_without_tensorflow(code: str, folder, *, timeout: float = 600) -> lis
     source = os.path.dirname(os.path.dirname(os.path.abspath(keras_resnet.__file__)))
     if source not in roots:  # an editable install: its .pth hook is skipped by -S
         path.append(source)
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(path)}
+    given = env
+    env = {**(os.environ if given is None else given), "PYTHONPATH": os.pathsep.join(path)}
     result = subprocess.run([sys.executable, "-S", "-c", code], capture_output=True,
                             text=True, timeout=timeout, env=env)  # fmt: skip
     assert result.returncode == 0, result.stderr[-3000:]
-    return result.stdout.split()
+    return result.stdout.split() if given is None else (result.stdout.split(), result.stderr)
 
 
 def python_output(code: str) -> list[str]:

@@ -96,6 +96,7 @@ FLOORS = (
         "network",
         "lock",
         "_quiet_start",
+        "_backend",
         "weight_files",
         "lazy",
     },

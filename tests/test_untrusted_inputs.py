@@ -3,6 +3,7 @@ disk are checked before the package trains on them, and cost bounded memory to r
 
 import gzip
 import io
+import os
 import tarfile
 
 import numpy as np
@@ -204,3 +205,22 @@ def test_paths_the_cli_prints_are_escaped(tmp_path, monkeypatch, capsys):
     cli.main(["export", output + "/last.keras", written.path, "--format", "onnx"])
     printed = capsys.readouterr().out
     assert "\x1b" not in printed and "out\\x1b[2J\\r/m.onnx: onnx" in printed
+
+
+def test_without_tensorflow_the_installed_backend_is_chosen_and_named_once(
+    tmp_path_factory, tmp_path
+):
+    from helpers import python_without_tensorflow
+
+    code = (
+        "from keras_resnet import cli\n"  # the console script's first import
+        "import keras, keras_resnet\n"
+        "print(keras_resnet.ResNet20().count_params(), keras.backend.backend())\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "KERAS_BACKEND"}
+    env["KERAS_HOME"] = str(tmp_path / "keras_home")  # no keras.json: nothing chosen
+    farm = tmp_path_factory.getbasetemp() / "without_tensorflow"
+    words, errors = python_without_tensorflow(code, farm, env=env)
+    assert words[-1] == "jax", (words, errors[-2000:])
+    assert errors.count("TensorFlow is not installed; using Keras' jax backend") == 1, errors
+    assert "Traceback" not in errors
