@@ -224,3 +224,54 @@ def test_without_tensorflow_the_installed_backend_is_chosen_and_named_once(
     assert words[-1] == "jax", (words, errors[-2000:])
     assert errors.count("TensorFlow is not installed; using Keras' jax backend") == 1, errors
     assert "Traceback" not in errors
+
+
+@pytest.fixture
+def no_proxy_settings(monkeypatch):
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.lower(), raising=False)
+
+
+def test_a_hub_that_never_answers_fails_in_seconds(tmp_path, monkeypatch, no_proxy_settings):
+    import socket
+    import time
+
+    from huggingface_hub import constants
+
+    silent = socket.socket()  # the kernel accepts its connections; nothing ever answers
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(16)
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
+    monkeypatch.setattr(constants, "ENDPOINT", f"http://127.0.0.1:{silent.getsockname()[1]}")
+    monkeypatch.setattr(constants, "HF_HUB_CACHE", str(tmp_path / "hf"))
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
+    start = time.monotonic()
+    with pytest.raises(FileNotFoundError, match=r"could not be reached \(no answer within 5 s\)"):
+        keras_resnet.ResNet18(weights="imagenet")
+    assert time.monotonic() - start < 30
+    silent.close()
+
+
+def test_the_reachability_probe_goes_through_the_proxy(monkeypatch, no_proxy_settings):
+    import http.server
+    import threading
+
+    from keras_resnet.network import unreachable
+
+    class Proxy(http.server.BaseHTTPRequestHandler):
+        def do_HEAD(self):
+            self.send_response(200 if self.path.startswith("http://hub.invalid") else 502)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Proxy)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    assert "hub.invalid:80 could not be reached (" in unreachable("http://hub.invalid")
+    monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{server.server_port}")
+    assert unreachable("http://hub.invalid") is None  # only the proxy reaches it
+    monkeypatch.setenv("NO_PROXY", "hub.invalid")
+    assert "hub.invalid:80 could not be reached (" in unreachable("http://hub.invalid")
+    server.shutdown()
