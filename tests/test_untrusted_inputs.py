@@ -275,3 +275,50 @@ def test_the_reachability_probe_goes_through_the_proxy(monkeypatch, no_proxy_set
     monkeypatch.setenv("NO_PROXY", "hub.invalid")
     assert "hub.invalid:80 could not be reached (" in unreachable("http://hub.invalid")
     server.shutdown()
+
+
+def test_int8_calibration_is_checked_and_export_never_downloads_a_dataset(tmp_path, monkeypatch):
+    import dataclasses
+    import socket
+
+    import tensorflow as tf
+
+    from keras_resnet import deploy
+    from keras_resnet.deploy import artifacts
+    from keras_resnet.recipes.training import trained_checkpoint
+
+    model, path = keras_resnet.ResNet20(), str(tmp_path / "m.onnx")
+    huge = tf.data.Dataset.from_tensor_slices(np.full((8, 32, 32, 3), 3e38, "float32"))
+    with pytest.raises(ValueError, match=r"values up to 3e\+38 in magnitude"):
+        deploy.export(model, path, format="onnx", quantize="int8", calibration=huge)
+    about = {"classes": 10, "class_names": [str(i) for i in range(10)]}
+    carried = trained_checkpoint(recipes.get("cifar10_resnet20"), about, (32, 32, 3))
+    model.checkpoint = carried
+    with pytest.raises(ValueError, match=r"; the given `calibration` holds no images\."):
+        deploy.export(model, path, format="onnx", quantize="int8", calibration=huge.take(0))
+    attempts = []
+
+    def no_network(address, *args, **kwargs):
+        attempts.append(address)
+        raise OSError("no network in tests")
+
+    monkeypatch.setattr(socket, "create_connection", no_network)
+    data_dir = str(tmp_path / "tfds")  # cifar10 is not on disk there
+    with pytest.raises(
+        ValueError,
+        match=r"carries the dataset 'cifar10', whose images are not "
+        r"on disk here \(export downloads no dataset",
+    ):
+        deploy.export(model, path, format="onnx", quantize="int8", data_dir=data_dir)  # fmt: skip
+
+    class WriteReachedError(Exception):
+        pass
+
+    def stop(network, format, temporary, quantize, images):
+        raise WriteReachedError(images)
+
+    monkeypatch.setattr(artifacts.runtimes, "write", stop)
+    with pytest.raises(WriteReachedError) as written:  # checked on random inputs, nothing downloaded
+        deploy.export(model, path, format="onnx", data_dir=data_dir)
+    assert written.value.args == (None,) and attempts == []
+    assert dataclasses.asdict(model.checkpoint) == dataclasses.asdict(carried)

@@ -75,26 +75,37 @@ class ExportResult:
     record: str | None = None
 
 
+def _carried_dataset(model: keras.Model) -> str | None:
+    """The dataset a recipe-trained model carries (``checkpoint.preprocessing.dataset``)."""
+    checkpoint = getattr(model, "checkpoint", None)
+    return checkpoint.preprocessing.dataset if checkpoint else None
+
+
 def _calibration_images(
-    model: keras.Model, calibration, samples: int, data_dir: str | None
+    model: keras.Model, calibration, samples: int, data_dir: str | None, *, carried: bool = False
 ) -> tuple[np.ndarray | None, np.ndarray | None]:
     """Up to ``samples`` float32 model inputs and their labels (None where the data has
     none): from a ``tf.data.Dataset`` (of images or (image, label) pairs, batched or not), a
     ``keras_resnet.data`` dataset name with an optional ``:split`` (default "train"), or, with
-    None, the dataset the model was trained on (a recipe-trained model's
-    ``checkpoint.preprocessing.dataset``), prepared as the model's evaluation pipeline
-    prepares them."""
+    None, the dataset the model was trained on (``_carried_dataset``), prepared as the
+    model's evaluation pipeline prepares them. A dataset the caller did not name (the
+    carried one: ``carried``) is never downloaded: (None, None) where it is not on disk."""
     if calibration is None:
-        checkpoint = getattr(model, "checkpoint", None)
-        calibration = checkpoint.preprocessing.dataset if checkpoint else None
+        calibration, carried = _carried_dataset(model), True
         if calibration is None:
             return None, None
     if isinstance(calibration, str):
         from keras_resnet import data
 
         name, _, split = calibration.partition(":")
-        calibration = data.load(name, split or "train", batch_size=64, training=False,
-                                data_dir=data_dir, preprocessing=model)  # fmt: skip
+        try:
+            calibration = data.load(name, split or "train", batch_size=64, training=False,
+                                    data_dir=data_dir, preprocessing=model,
+                                    download=not carried)  # fmt: skip
+        except FileNotFoundError:
+            if not carried:
+                raise
+            return None, None
     if not hasattr(calibration, "take"):
         raise ValueError(
             "The `calibration` argument should be a tf.data.Dataset, a keras_resnet.data "
@@ -124,12 +135,43 @@ def _calibration_images(
     return np.concatenate(images)[:samples], known
 
 
-def _check_finite(images: np.ndarray | None) -> None:
-    if images is not None and not np.all(np.isfinite(images)):
+#: The largest magnitude a model input can plausibly have: every preprocessing the package
+#: knows gives inputs within a few units ([0, 1] minus a mean, or divided by a std) or within
+#: [-255, 255] (Caffe's pixels minus a mean). LiteRT's converter crashed, ONNX's quantizer and
+#: OpenVINO failed on calibration values near float32's maximum.
+MAX_INPUT_MAGNITUDE = 1024.0
+
+
+def _check_plausible(images: np.ndarray | None) -> None:
+    """Refuse calibration images with Inf, NaN or values beyond ``MAX_INPUT_MAGNITUDE``."""
+    if images is None:
+        return
+    if not np.all(np.isfinite(images)):
         raise ValueError(
             f"The `calibration` images hold {int(np.sum(~np.isfinite(images)))} values that are "
             "Inf or NaN (the int8 converters crash or calibrate on them): give finite images."
         )
+    largest = float(np.max(np.abs(images))) if images.size else 0.0
+    if largest > MAX_INPUT_MAGNITUDE:
+        raise ValueError(
+            f"The `calibration` images hold values up to {largest:.3g} in magnitude; a model "
+            f"input lies within +-{MAX_INPUT_MAGNITUDE:g} for every preprocessing (pixels in "
+            "[0, 1] or [0, 255], less a mean, over a std): give images prepared as the "
+            "model's inputs."
+        )
+
+
+def _no_calibration(model: keras.Model, calibration) -> str:
+    """Why int8 has no calibration images, in true words."""
+    carried = _carried_dataset(model)
+    if calibration is not None:
+        return "the given `calibration` holds no images"
+    if carried is not None:
+        return (
+            f"this model carries the dataset {carried!r}, whose images are not on disk here "
+            "(export downloads no dataset it was not given)"
+        )
+    return "this model carries no training dataset"
 
 
 def _images(model, calibration, samples: int, data_dir: str | None, quantize: str | None):
@@ -137,11 +179,10 @@ def _images(model, calibration, samples: int, data_dir: str | None, quantize: st
     artifact is checked on: for int8 never the calibration images themselves (all-zero ones
     would agree 100% with themselves): the test split of the dataset the model carries or
     the one named, else the second half of what was given."""
-    checkpoint = getattr(model, "checkpoint", None)
-    carried = checkpoint.preprocessing.dataset if checkpoint else None
+    carried = _carried_dataset(model)
     if quantize != "int8":
         images, labels = _calibration_images(model, calibration, samples, data_dir)
-        _check_finite(images)
+        _check_plausible(images)
         source = calibration if isinstance(calibration, str) else carried or "given images"
         return None, images, labels, "random inputs" if images is None else str(source)
     if isinstance(calibration, str):
@@ -151,10 +192,13 @@ def _images(model, calibration, samples: int, data_dir: str | None, quantize: st
         held_out = f"{carried}:test" if carried else None
     count = samples if held_out else 2 * samples  # a given dataset is split in two
     images, labels = _calibration_images(model, calibration, count, data_dir)
-    _check_finite(images)
+    _check_plausible(images)
     if images is None or held_out:
+        from_carried = calibration is None
         checks, check_labels = (
-            _calibration_images(model, held_out, samples, data_dir) if held_out else (None, None)
+            _calibration_images(model, held_out, samples, data_dir, carried=from_carried)
+            if held_out and images is not None
+            else (None, None)
         )
         return images, checks, check_labels, f"{held_out} (not used for calibration)"
     half = (len(images) + 1) // 2
@@ -316,7 +360,7 @@ def export(
     if quantize == "int8" and images is None:
         raise ValueError(
             "quantize='int8' needs calibration images: pass `calibration` (a tf.data.Dataset "
-            "or a dataset name such as 'cifar10'); this model carries no training dataset."
+            f"or a dataset name such as 'cifar10'); {_no_calibration(model, calibration)}."
         )
     network = fold_batchnorm(model) if fold_bn else model
     folder, name = os.path.split(os.path.abspath(path))
