@@ -318,7 +318,9 @@ def test_int8_calibration_is_checked_and_export_never_downloads_a_dataset(tmp_pa
         raise WriteReachedError(images)
 
     monkeypatch.setattr(artifacts.runtimes, "write", stop)
-    with pytest.raises(WriteReachedError) as written:  # checked on random inputs, nothing downloaded
+    with pytest.raises(
+        WriteReachedError
+    ) as written:  # checked on random inputs, nothing downloaded
         deploy.export(model, path, format="onnx", data_dir=data_dir)
     assert written.value.args == (None,) and attempts == []
     assert dataclasses.asdict(model.checkpoint) == dataclasses.asdict(carried)
