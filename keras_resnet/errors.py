@@ -7,26 +7,46 @@ import contextlib
 import difflib
 from collections.abc import Iterator, Sequence
 
+#: The most allowed names an error lists in full; a longer list is left to its listing command.
+LISTED_NAMES = 12
+
 
 def unknown_name(
-    what: str, argument: str, value, allowed: Sequence[str], *, extra: str = "", candidates=()
+    what: str,
+    argument: str,
+    value,
+    allowed: Sequence[str],
+    *,
+    extra: str = "",
+    candidates=(),
+    listing: str = "",
 ) -> ValueError:
-    """A ValueError naming the argument, the value, what is allowed and the closest matches.
+    """A ValueError naming the argument, the value, the closest matches first and what is
+    allowed (a list over ``LISTED_NAMES`` long is counted, not printed).
 
-    ``candidates`` adds names searched for close matches but not listed as allowed.
+    ``candidates`` adds names searched for close matches but not listed as allowed;
+    ``listing`` says where a long list is printed; ``argument`` is a keyword (``name``) or
+    a command-line option (``--recipe``).
 
     Example:
         >>> error = unknown_name("model name", "name", "resnet51", ["resnet50", "resnet18"])
-        >>> str(error).startswith("Unknown model name. The `name` argument should be one of")
-        True
-        >>> str(error).endswith("Did you mean 'resnet50', 'resnet18'? Received: name='resnet51'")
-        True
+        >>> print(error)
+        Unknown model name 'resnet51'. Did you mean 'resnet50', 'resnet18'? The `name` \
+argument should be one of ['resnet50', 'resnet18']. Received: name='resnet51'
     """
     close = difflib.get_close_matches(str(value), list(dict.fromkeys([*allowed, *candidates])), n=3)
     hint = f" Did you mean {', '.join(map(repr, close))}?" if close else ""
+    allowed = list(allowed)
+    where = f" of {listing}" if listing else ""
+    shown = allowed if len(allowed) <= LISTED_NAMES else f"the {len(allowed)} names{where}"
+    if argument.startswith("--"):
+        return ValueError(
+            f"Unknown {what} {value!r}.{hint} {argument} should be one of {shown}{extra}. "
+            f"Received: {argument} {value!r}"
+        )
     return ValueError(
-        f"Unknown {what}. The `{argument}` argument should be one of {list(allowed)}{extra}."
-        f"{hint} Received: {argument}={value!r}"
+        f"Unknown {what} {value!r}.{hint} The `{argument}` argument should be one of "
+        f"{shown}{extra}. Received: {argument}={value!r}"
     )
 
 

@@ -47,15 +47,17 @@ class PaperSchedule(keras.optimizers.schedules.LearningRateSchedule):
         self.warmup_lr = warmup_lr
         self.warmup_steps = int(warmup_steps)
         self.scale = float(scale)
+        # int32: JAX without x64 truncates int64 with a warning per call; 2**31 iterations
+        # is far beyond any recipe (ImageNet's is 600,000).
         self.warmup_end = keras.Variable(
             self.warmup_steps if warmup_lr is not None else 0,
-            dtype="int64",
+            dtype="int32",
             trainable=False,
             name="warmup_end",
         )
 
     def __call__(self, step):
-        step = ops.cast(step, "int64")
+        step = ops.cast(step, "int32")
         lr = ops.convert_to_tensor(self.values[-1], "float32")
         for boundary, value in reversed(list(zip(self.boundaries, self.values, strict=False))):
             lr = ops.where(step < boundary, value, lr)

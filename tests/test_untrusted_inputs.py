@@ -202,6 +202,9 @@ def test_paths_the_cli_prints_are_escaped(tmp_path, monkeypatch, capsys):
                            samples_checked=1, relative_error=0.0, top1_agreement=1.0,
                            record=output + "/m.onnx.export.json")  # fmt: skip
     monkeypatch.setattr(deploy, "export", lambda *args, **kwargs: written)
+    os.makedirs(output)
+    with open(output + "/last.keras", "w"):  # the file export names (export itself stubbed)
+        pass
     cli.main(["export", output + "/last.keras", written.path, "--format", "onnx"])
     printed = capsys.readouterr().out
     assert "\x1b" not in printed and "out\\x1b[2J\\r/m.onnx: onnx" in printed
@@ -324,3 +327,108 @@ def test_int8_calibration_is_checked_and_export_never_downloads_a_dataset(tmp_pa
         deploy.export(model, path, format="onnx", data_dir=data_dir)
     assert written.value.args == (None,) and attempts == []
     assert dataclasses.asdict(model.checkpoint) == dataclasses.asdict(carried)
+
+
+def test_the_cli_refuses_bad_arguments_in_its_own_words_before_any_framework_starts(tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    (tmp_path / "folder").mkdir()
+    keras_file = tmp_path / "m.keras"
+    keras_file.write_bytes(b"")
+    cases = {
+        "recipe": ["train", "--recipe", "fashion_mnist_resnt20"],
+        "steps": ["train", "--recipe", "fashion_mnist_resnet20", "--steps", "0"],
+        "batch": ["study", "--output", str(tmp_path / "s"), "--batch-size", "0"],
+        "top": ["predict", "x.png", "--top", "0"],
+        "model": ["evaluate", "resnet51", "--dataset", "fashion_mnist"],
+        "dataset": ["evaluate", "resnet20", "--dataset", "fashoin_mnist"],
+        "file": ["evaluate", str(tmp_path / "missing.keras"), "--dataset", "fashion_mnist"],
+        "weights": ["train", "--recipe", "fashion_mnist_resnet20", "--weights", "no.keras"],
+        "quantize": ["export", str(keras_file), "m.onnx", "--format", "onnx", "--quantize",
+                     "float16"],
+        "folder": ["predict", str(tmp_path / "folder"), "--model", "resnet20"],
+    }  # fmt: skip
+    code = (
+        "import contextlib, io, json, sys\n"
+        "sys.argv[0] = 'keras-resnet'  # as the console script starts\n"
+        "from keras_resnet import cli\n"
+        "out = {}\n"
+        f"for name, argv in {cases!r}.items():\n"
+        "    err = io.StringIO()\n"
+        "    with contextlib.redirect_stderr(err):\n"
+        "        try:\n"
+        "            cli.main(argv)\n"
+        "        except SystemExit as stop:\n"
+        "            out[name] = [stop.code, err.getvalue()]\n"
+        "frameworks = ('keras', 'tensorflow', 'jax', 'torch')\n"
+        "out['started'] = [name for name in frameworks if name in sys.modules]\n"
+        "print(json.dumps(out))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True, timeout=120)  # fmt: skip
+    out = json.loads(result.stdout.splitlines()[-1])
+    assert out.pop("started") == []
+    for name, (exit_code, error) in out.items():
+        assert exit_code == 2 and error.count("\n") == 1, (name, error)
+    assert "Did you mean 'fashion_mnist_resnet20'" in out["recipe"][1]
+    assert "the 33 names of `keras-resnet recipes`" in out["recipe"][1]
+    assert "argument --steps: should be a whole number above 0. Received: 0" in out["steps"][1]
+    assert "Did you mean 'resnet56', 'resnet50'" in out["model"][1]
+    assert "Did you mean 'fashion_mnist'? --dataset should be one of" in out["dataset"][1]
+    assert "--format onnx takes --quantize int8. Received: --quantize float16" in out["quantize"][1]
+    assert "is a folder: give image files" in out["folder"][1]
+
+
+def test_library_errors_are_put_in_the_cli_words():
+    import argparse
+
+    from keras_resnet.cli.checks import in_cli_words
+
+    parser = argparse.ArgumentParser()
+    for flag in ("--overwrite", "--weights", "--batch-size"):
+        parser.add_argument(flag)
+    said = in_cli_words("'m.onnx' exists; pass overwrite=True to replace it. The `weights` "
+                        "argument should be a file. Received: batch_size=0", parser)  # fmt: skip
+    assert said == ("'m.onnx' exists; pass --overwrite to replace it. --weights should be a "
+                    "file. Received: --batch-size 0")  # fmt: skip
+
+
+def test_a_jax_evaluation_prints_one_progress_line_and_no_int64_warning(tmp_path, fashion_dir):
+    import subprocess
+    import sys
+
+    import keras
+
+    from keras_resnet.recipes.training import trained_checkpoint
+    from keras_resnet.schedules import PaperSchedule
+
+    model = keras_resnet.ResNet20(input_shape=(32, 32, 1))
+    about = {"classes": 10, "class_names": [str(i) for i in range(10)]}
+    model.checkpoint = trained_checkpoint(recipes.get("fashion_mnist_resnet20"), about,
+                                          (32, 32, 1))  # fmt: skip
+    schedule = PaperSchedule([0.1, 0.01], [10], warmup_lr=0.01, warmup_steps=2)
+    model.compile(optimizer=keras.optimizers.SGD(schedule), loss="sparse_categorical_crossentropy")
+    model.save(tmp_path / "m.keras")
+    result = subprocess.run(
+        [sys.executable, "-m", "keras_resnet.cli", "evaluate", str(tmp_path / "m.keras"),
+         "--dataset", "fashion_mnist", "--limit", "300", "--batch-size", "100",
+         "--data-dir", fashion_dir],
+        capture_output=True, text=True, timeout=300, env={**os.environ, "KERAS_BACKEND": "jax"},
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-2000:]
+    lines = result.stdout.splitlines()
+    assert len(lines) == 2 and lines[0].startswith("300/300") and "on 300 images" in lines[1]
+    assert "int64" not in result.stderr, result.stderr[-2000:]
+
+
+def test_a_missing_dataset_is_not_told_to_install_fashion_mnist(tmp_path, monkeypatch):
+    from keras_resnet import data
+
+    with pytest.raises(FileNotFoundError) as missing:
+        data.get_builder("cifar10", str(tmp_path / "tfds"), download=False)
+    assert "apt-get" not in str(missing.value)
+    monkeypatch.setattr(data.sources, "source_dirs", lambda name, data_dir: [str(tmp_path)])
+    with pytest.raises(FileNotFoundError, match=r"apt-get install dataset-fashion-mnist"):
+        data.get_builder("fashion_mnist", str(tmp_path / "tfds"), download=False)

@@ -17,6 +17,7 @@ import time
 from collections.abc import Sequence
 
 from keras_resnet.cli import weights as cli_weights
+from keras_resnet.cli.checks import check_arguments, in_cli_words
 from keras_resnet.cli.output import emit_json, printable
 from keras_resnet.cli.parser import build_parser
 from keras_resnet.io import check_writable
@@ -331,15 +332,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 0
-    if getattr(args, "deterministic", False) and argv is None:
-        _one_op_at_a_time()
-    if not _needs_no_keras(args):
-        register_custom_objects()  # the console script started light
+    command_parser = parser._subparsers._group_actions[0].choices[args.command]
     try:
+        check_arguments(args)  # names, files and numbers: before any framework starts
         if getattr(args, "json", None) not in (None, "-"):
             check_writable(args.json, "--json")  # before an evaluation that may take an hour
+        if getattr(args, "deterministic", False) and argv is None:
+            _one_op_at_a_time()
+        if not _needs_no_keras(args):
+            register_custom_objects()  # the console script started light
         return handlers[args.command](args)
     except KeyboardInterrupt:
         return _interrupted(args)
     except (ValueError, OSError, ImportError) as error:  # ImportError: an optional runtime
-        parser.exit(2, f"keras-resnet {args.command}: error: {error}\n")
+        message = in_cli_words(str(error), command_parser)
+        parser.exit(2, f"keras-resnet {args.command}: error: {message}\n")

@@ -6,8 +6,10 @@ from __future__ import annotations
 import argparse
 
 from keras_resnet.cli import weights as cli_weights
+from keras_resnet.cli.checks import positive_int
 from keras_resnet.cli.output import add_json_option
 from keras_resnet.version import __version__
+from keras_resnet.vocabulary import EXPORT_QUANTIZATIONS
 
 WEIGHTS_HELP = (
     "weights for a model name: 'imagenet' (the default for ResNet-18...152), a checkpoint "
@@ -22,11 +24,15 @@ def _command(commands, name: str, help_text: str) -> argparse.ArgumentParser:
 
 def _add_run_options(parser: argparse.ArgumentParser, *, steps_help: str) -> None:
     """The options ``train`` and ``study`` share (``recipes.train``'s quick-check knobs)."""
-    parser.add_argument("--steps", type=int, help=steps_help)
+    parser.add_argument("--steps", type=positive_int, help=steps_help)
     parser.add_argument(
-        "--steps-per-epoch", type=int, help="iterations between evaluations and checkpoints"
+        "--steps-per-epoch",
+        type=positive_int,
+        help="iterations between evaluations and checkpoints",
     )
-    parser.add_argument("--batch-size", type=int, help="global batch (default: the recipe's)")
+    parser.add_argument(
+        "--batch-size", type=positive_int, help="global batch (default: the recipe's)"
+    )
     parser.add_argument("--data-dir", help="tensorflow-datasets data directory")
     parser.add_argument(
         "--mixed-precision", choices=["float32", "mixed_float16", "mixed_bfloat16"],
@@ -34,7 +40,7 @@ def _add_run_options(parser: argparse.ArgumentParser, *, steps_help: str) -> Non
     )  # fmt: skip
     parser.add_argument(
         "--validation-steps",
-        type=int,
+        type=positive_int,
         help="evaluate on this many test batches only, for quick checks (default: all)",
     )
     parser.add_argument(
@@ -44,7 +50,7 @@ def _add_run_options(parser: argparse.ArgumentParser, *, steps_help: str) -> Non
         "resumed run started with, else memory for fashion_mnist, mnist, cifar10/100)",
     )  # fmt: skip
     parser.add_argument(
-        "--steps-per-execution", type=int, default=1,
+        "--steps-per-execution", type=positive_int, default=1,
         help="training steps per compiled call; must divide the epoch's steps (default: 1)",
     )  # fmt: skip
 
@@ -72,7 +78,7 @@ def _add_train(commands) -> None:
     )
     train.add_argument("--recipe", required=True, help="recipe name (see `keras-resnet recipes`)")
     _add_run_options(train, steps_help="total iterations (default: the recipe's)")
-    train.add_argument("--epochs", type=int, help="epochs instead of --steps")
+    train.add_argument("--epochs", type=positive_int, help="epochs instead of --steps")
     train.add_argument("--output", help="output directory (default: runs/RECIPE)")
     train.add_argument(
         "--strategy",
@@ -114,7 +120,9 @@ def _add_study(commands) -> None:
         "--families", nargs="+", default=["plain", "resnet"], metavar="FAMILY",
         help="plain and/or resnet (default: both)",
     )  # fmt: skip
-    study.add_argument("--epochs", type=int, default=10, help="epochs per net (default: 10)")
+    study.add_argument(
+        "--epochs", type=positive_int, default=10, help="epochs per net (default: 10)"
+    )
     study.add_argument("--output", required=True, help="the study folder")
     study.add_argument(
         "--dataset", default="fashion_mnist", help="fashion_mnist (default) or cifar10"
@@ -140,8 +148,10 @@ def _add_evaluate(commands) -> None:
         default="center",
         help="test-time views: the single view, 10 crops, or multi-scale (default: center)",
     )
-    evaluate.add_argument("--batch-size", type=int, default=256, help="images per batch (256)")
-    evaluate.add_argument("--limit", type=int, help="evaluate the first N images only")
+    evaluate.add_argument(
+        "--batch-size", type=positive_int, default=256, help="images per batch (256)"
+    )
+    evaluate.add_argument("--limit", type=positive_int, help="evaluate the first N images only")
     evaluate.add_argument("--data-dir", help="tensorflow-datasets data directory")
     add_json_option(evaluate)
 
@@ -159,7 +169,7 @@ def _add_predict(commands) -> None:
     )
     predict.add_argument("--data-dir", help="tensorflow-datasets data directory")
     predict.add_argument(
-        "--top", type=int, default=5, help="classes to print per image (default: 5)"
+        "--top", type=positive_int, default=5, help="classes to print per image (default: 5)"
     )
     add_json_option(predict)
 
@@ -175,21 +185,30 @@ def _add_export(commands) -> None:
     )
     export.add_argument(
         "--format",
-        choices=["tf_saved_model", "litert", "onnx", "openvino"],
+        choices=list(EXPORT_QUANTIZATIONS),
         default="tf_saved_model",
     )
     export.add_argument(
-        "--quantize", choices=["float16", "int8", "bfloat16"],
+        "--quantize", choices=sorted({q for qs in EXPORT_QUANTIZATIONS.values() for q in qs if q}),
         help="litert: float16, int8; onnx: int8; openvino: int8, bfloat16",
     )  # fmt: skip
     export.add_argument(
         "--calibration", metavar="DATASET[:SPLIT]",
         help="int8 calibration and parity images (default: the dataset the model was trained on)",
     )  # fmt: skip
-    export.add_argument("--samples", type=int, default=512, help="calibration images (512)")
+    export.add_argument(
+        "--samples", type=positive_int, default=512, help="calibration images (512)"
+    )
     export.add_argument("--data-dir", help="tensorflow-datasets data directory")
     export.add_argument("--overwrite", action="store_true", help="replace an existing output")
     add_json_option(export)
+
+
+class _OneLineErrors(argparse.ArgumentParser):
+    """Argument errors in one line (``--help`` shows the usage), as every other refusal."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -199,7 +218,7 @@ def build_parser() -> argparse.ArgumentParser:
         >>> build_parser().parse_args(["models", "--count"]).count
         True
     """
-    parser = argparse.ArgumentParser(
+    parser = _OneLineErrors(
         prog="keras-resnet",
         description="The paper's ResNets in Keras 3: models, data, training recipes.",
     )

@@ -20,6 +20,9 @@ SYSTEM_DIRS = {
     "mnist": "/usr/share/datasets/mnist",
 }
 
+#: The Debian package that installs a dataset's raw files into ``SYSTEM_DIRS``.
+DEBIAN_PACKAGES = {"fashion_mnist": "dataset-fashion-mnist"}
+
 #: File stems of each split of an IDX dataset (fashion_mnist, mnist); ``.gz`` or not.
 IDX_FILES = {
     "train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),

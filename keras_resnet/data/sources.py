@@ -5,7 +5,7 @@ from __future__ import annotations
 import tensorflow_datasets as tfds
 
 from keras_resnet.data.catalog import KNOWN_DATASETS
-from keras_resnet.data.files import source_dirs
+from keras_resnet.data.files import DEBIAN_PACKAGES, source_dirs
 from keras_resnet.data.local_builders import LOCAL_BUILDERS, prepare_local, quiet_tfds
 from keras_resnet.errors import unknown_name
 from keras_resnet.network import unreachable
@@ -58,9 +58,10 @@ def get_builder(
             if LOCAL_BUILDERS[name].has_sources(directory):
                 return prepare_local(name, directory, data_dir)
     searched = ", ".join(source_dirs(name, data_dir))
+    package = DEBIAN_PACKAGES.get(name)
+    debian = f" (on Debian: apt-get install {package})" if package else ""
     advice = (
-        f"Put its raw files in one of: {searched} (for fashion_mnist on Debian: apt-get "
-        "install dataset-fashion-mnist), or pass data_dir= where it is prepared."
+        f"Put its raw files in one of: {searched}{debian}, or pass data_dir= where it is prepared."
     )
     if not download:
         raise FileNotFoundError(

@@ -18,15 +18,10 @@ import numpy as np
 from keras_resnet.deploy import runtimes
 from keras_resnet.deploy.fold import fold_batchnorm
 from keras_resnet.io import check_writable, sha256_file, write_json_atomic
-from keras_resnet.vocabulary import check_choice, check_positive
+from keras_resnet.vocabulary import EXPORT_QUANTIZATIONS, check_choice, check_positive
 
 #: What ``quantize`` each format takes (None: the float32 network as trained).
-QUANTIZATIONS = {
-    "tf_saved_model": (None,),
-    "litert": (None, "float16", "int8"),
-    "onnx": (None, "int8"),
-    "openvino": (None, "int8", "bfloat16"),
-}
+QUANTIZATIONS = EXPORT_QUANTIZATIONS
 #: The formats Keras' own ``model.export`` writes on each backend (tried with Keras 3.15: JAX
 #: lacks LiteRT, and ONNX without the jax2onnx package, and its OpenVINO conversion fails on
 #: a ResNet; PyTorch's SavedModel export fails and LiteRT needs litert-torch).

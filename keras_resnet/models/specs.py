@@ -191,7 +191,7 @@ def list_models() -> list[str]:
 _CIFAR_NAME = re.compile(r"(resnet|plain)(\d+)")
 
 
-def get_spec(name: str) -> NetSpec:
+def get_spec(name: str, *, argument: str = "name") -> NetSpec:
     """The paper's description of the model called ``name``.
 
     ``name`` is one of ``list_models()`` or any CIFAR depth 6n+2 of section 4.2
@@ -212,10 +212,11 @@ def get_spec(name: str) -> NetSpec:
         return cifar_spec(int(match[2]), residual=match[1] == "resnet")
     raise unknown_name(
         "model name",
-        "name",
+        argument,
         name,
         list(specs),
         extra=" or a CIFAR depth 6n+2 such as 'resnet8' or 'plain26'",
+        listing="keras_resnet.list_models()",
     )
 
 

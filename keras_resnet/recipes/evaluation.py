@@ -87,7 +87,7 @@ class _Scores:
 
     def result(self, crops: str) -> dict:
         scores, labels = np.concatenate(self.scores), np.concatenate(self.labels)
-        if self.verbose:
+        if self.verbose and self.progress.target != len(labels):  # else printed already
             self.progress.update(len(labels), finalize=True)
         top1 = float(np.mean(scores.argmax(axis=1) == labels))
         result = {"accuracy": top1, "error": 1.0 - top1, "examples": len(labels), "crops": crops}

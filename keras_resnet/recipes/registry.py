@@ -37,7 +37,8 @@ def get(name) -> Recipe:
     if isinstance(name, Recipe):
         return name
     if name not in _RECIPES:
-        raise unknown_name("recipe", "recipe", name, list(_RECIPES))
+        raise unknown_name("recipe", "recipe", name, list(_RECIPES),
+                           listing="recipes.list_recipes()")  # fmt: skip
     return _RECIPES[name]
 
 
