@@ -17,22 +17,27 @@ weights the model normalises its [0, 1] input with the checkpoint's own mean and
 from __future__ import annotations
 
 import argparse
+import sys
 
-import keras
 import numpy as np
 
-import keras_resnet
+import keras_resnet  # first: it starts Keras without TensorFlow's start-up lines
 from keras_resnet import data, zoo
+from keras_resnet.cli.checks import positive_int
+from keras_resnet.errors import run_script
+from keras_resnet.io import check_writable
 from keras_resnet.models import default_weights
 
 
-def build(arch: str, class_names, size: int, weights) -> tuple[keras.Model, keras.Model]:
+def build(arch: str, class_names, size: int, weights):
     """A classifier and its backbone; the backbone is called with training=False.
 
     The classifier carries its own checkpoint (``model.checkpoint``): [0, 1] images resized
     to ``size`` (it normalises them itself) and its class names, so ``recipes.predict_files``
     and ``keras-resnet predict`` prepare images and name classes as it was trained.
     """
+    import keras
+
     backbone = keras_resnet.get_model(
         arch, include_top=False, weights=weights, input_shape=(size, size, 3)
     )
@@ -58,7 +63,15 @@ def build(arch: str, class_names, size: int, weights) -> tuple[keras.Model, kera
     return keras_resnet.ResNetModel(inputs, outputs, checkpoint=carried), backbone
 
 
-def main(argv=None) -> None:
+def check_output(path: str) -> str:
+    """Refuse an ``--output`` the trained model could not be saved to, before training."""
+    if not path.endswith(".keras"):
+        raise ValueError(f"--output should be a .keras file. Received: --output {path!r}")
+    check_writable(path, "--output")  # a folder there, or a file where a folder should be
+    return path
+
+
+def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("images", help="a folder with one sub-folder of images per class")
     parser.add_argument("--arch", default="resnet50", help="model name (default: resnet50)")
@@ -67,12 +80,14 @@ def main(argv=None) -> None:
         help="backbone weights: imagenet, a zoo tag/name, hf://owner/repo, a file, or none "
         "(default: the constructor's, i.e. imagenet for ResNet-18...152, none for CIFAR nets)",
     )
-    parser.add_argument("--image-size", type=int, default=224)
-    parser.add_argument("--batch-size", type=int, default=32)
-    parser.add_argument("--head-epochs", type=int, default=5)
-    parser.add_argument("--tune-epochs", type=int, default=5)
-    parser.add_argument("--output", default="fine_tuned.keras")
+    parser.add_argument("--image-size", type=positive_int, default=224)
+    parser.add_argument("--batch-size", type=positive_int, default=32)
+    parser.add_argument("--head-epochs", type=positive_int, default=5)
+    parser.add_argument("--tune-epochs", type=positive_int, default=5)
+    parser.add_argument("--output", default="fine_tuned.keras", help="a .keras file to write")
     args = parser.parse_args(argv)
+    check_output(args.output)
+    import keras
 
     train = data.from_directory(args.images, image_size=args.image_size,
                                 batch_size=args.batch_size, training=True, seed=0)  # fmt: skip
@@ -98,7 +113,8 @@ def main(argv=None) -> None:
     model.save(args.output)
     print(f"classes {train.class_names}; final training accuracy "
           f"{history.history['accuracy'][-1]:.3f}; saved {args.output}")  # fmt: skip
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(run_script(main))

@@ -13,6 +13,7 @@ import argparse
 import sys
 
 from keras_resnet import recipes
+from keras_resnet.errors import run_script
 
 
 def main(argv=None) -> int:
@@ -23,7 +24,6 @@ def main(argv=None) -> int:
     parser.add_argument("--data-dir", help="tensorflow-datasets data directory")
     parser.add_argument("--top", type=int, default=3)
     args = parser.parse_args(argv)
-
     model = recipes.load_model(args.model)
     predictions = recipes.predict_files(
         model, args.images, dataset=args.dataset, data_dir=args.data_dir, top=args.top
@@ -39,4 +39,4 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_script(main))

@@ -12,19 +12,22 @@ $KERAS_RESNET_CIFAR10_DIR. Kill it and run the same command again to resume.
 from __future__ import annotations
 
 import argparse
+import sys
 
 from keras_resnet import recipes
+from keras_resnet.cli.checks import positive_int
+from keras_resnet.errors import run_script
 
 
-def main() -> None:
+def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--depth", type=int, default=20, choices=[20, 32, 44, 56, 110, 1202])
     parser.add_argument("--plain", action="store_true", help="the plain net (no shortcuts)")
     parser.add_argument("--output", help="output directory (default: runs/RECIPE)")
-    parser.add_argument("--steps", type=int, help="stop early (default: the paper's 64k)")
+    parser.add_argument("--steps", type=positive_int, help="stop early (default: the paper's 64k)")
     parser.add_argument("--data-dir", help="tensorflow-datasets data directory")
     parser.add_argument("--seed", type=int, default=0)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
 
     name = f"cifar10_{'plain' if args.plain else 'resnet'}{args.depth}"
     result = recipes.train(
@@ -39,4 +42,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(run_script(main))

@@ -12,11 +12,14 @@ epochs 30 and 60 (90 epochs) instead of on a plateau.
 from __future__ import annotations
 
 import argparse
+import sys
 
 from keras_resnet import recipes
+from keras_resnet.cli.checks import positive_int
+from keras_resnet.errors import run_script
 
 
-def main() -> None:
+def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--arch", default="resnet50",
                         choices=["resnet18", "resnet34", "resnet50", "resnet101", "resnet152",
@@ -27,8 +30,8 @@ def main() -> None:
                         choices=["float32", "mixed_float16", "mixed_bfloat16"])  # fmt: skip
     parser.add_argument("--output", help="output directory (default: runs/RECIPE)")
     parser.add_argument("--data-dir", help="tensorflow-datasets data directory")
-    parser.add_argument("--steps", type=int, help="stop early")
-    args = parser.parse_args()
+    parser.add_argument("--steps", type=positive_int, help="stop early")
+    args = parser.parse_args(argv)
 
     name = f"imagenet_{args.arch}{'_fixed' if args.fixed else ''}"
     result = recipes.train(
@@ -43,4 +46,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(run_script(main))

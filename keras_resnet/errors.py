@@ -82,3 +82,28 @@ def reading(path: str, kind: str) -> Iterator[None]:
         raise ValueError(
             f"The file {path!r} cannot be read as {kind} ({type(error).__name__}: {error})."
         ) from error
+
+
+def run_script(main, argv=None) -> int:
+    """Run a script's ``main(argv)`` as the ``keras-resnet`` command runs its commands: a
+    refusal (ValueError, OSError, ImportError: a bad argument, offline weights, a missing
+    dataset) ends in one line on stderr and exit code 2, Ctrl-C in one line and 130.
+
+    Example:
+        >>> def main(argv=None):
+        ...     raise ValueError("The `size` argument should be above 0. Received: size=0")
+        >>> run_script(main, [])  # doctest: +SKIP
+        2
+    """
+    import os
+    import sys
+
+    name = os.path.basename(sys.argv[0]) if sys.argv and sys.argv[0] else "script"
+    try:
+        return main(argv) or 0
+    except KeyboardInterrupt:
+        print(f"{name}: interrupted", file=sys.stderr)
+        return 130
+    except (ValueError, OSError, ImportError) as error:
+        print(f"{name}: error: {error}", file=sys.stderr)
+        return 2

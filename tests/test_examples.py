@@ -83,3 +83,46 @@ def test_fine_tune_from_zoo_weights_normalises_like_the_checkpoint(photos, warm_
     # The zoo's weights were loaded, and BN ran in inference mode: its statistics are untouched.
     np.testing.assert_array_equal(backbone.get_layer("conv1_bn").moving_mean.numpy(),
                                   warm_cache["conv1_bn/moving_mean"])  # fmt: skip
+
+
+def test_examples_start_quietly_and_refuse_in_one_line(photos, tmp_path, monkeypatch, capsys):
+    import socket
+    import subprocess
+
+    from huggingface_hub import constants
+
+    from keras_resnet.errors import run_script
+
+    script = os.path.join(EXAMPLES, "fine_tune.py")  # a fresh process: Keras starts there
+    shown = subprocess.run([sys.executable, script, "--help"], capture_output=True, text=True,
+                           timeout=120)  # fmt: skip
+    assert shown.returncode == 0 and shown.stderr == "", shown.stderr[-1000:]
+
+    def refused(module: str, argv: list[str]) -> str:
+        assert run_script(importlib.import_module(module).main, argv) == 2
+        error = capsys.readouterr().err
+        assert error.count("\n") == 1, error
+        return error
+
+    (tmp_path / "out.keras").mkdir()  # --output a folder: refused before any training
+    error = refused("fine_tune", [str(photos), "--output", str(tmp_path / "out.keras")])
+    assert "should name a file, not a folder" in error
+    error = refused("fine_tune", [str(photos), "--output", str(tmp_path / "m.h5")])
+    assert "--output should be a .keras file" in error
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", True)  # offline, nothing cached
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
+    monkeypatch.setattr(constants, "HF_HUB_CACHE", str(tmp_path / "hf"))
+    error = refused("fine_tune", [str(photos), "--arch", "resnet18", "--image-size", "32",
+                                  "--output", str(tmp_path / "m.keras")])  # fmt: skip
+    assert "keras-resnet weights download resnet18.tv_in1k" in error
+
+    def no_network(address, *args, **kwargs):
+        raise ConnectionRefusedError(111, "Connection refused")
+
+    monkeypatch.setattr(socket, "create_connection", no_network)  # CIFAR-10 is not on disk
+    error = refused("train_cifar10", ["--steps", "2", "--data-dir", str(tmp_path / "tfds"),
+                                      "--output", str(tmp_path / "run")])  # fmt: skip
+    assert "'cifar10' is not prepared" in error
+    with pytest.raises(SystemExit) as stop:  # a bad argument: argparse's own exit 2
+        run_script(importlib.import_module("train_cifar10").main, ["--steps", "0"])
+    assert stop.value.code == 2 and "whole number above 0" in capsys.readouterr().err
