@@ -154,7 +154,9 @@ def check_policy(mixed_precision) -> None:
     check_choice("mixed_precision", mixed_precision, DTYPE_POLICIES)
 
 
-def _steps_plan(recipe: Recipe, steps, epochs, steps_per_epoch, train_examples, batch_size):
+def _steps_plan(recipe: Recipe, steps, epochs, steps_per_epoch, train_examples, batch_size,
+                steps_per_execution: int = 1):  # fmt: skip
+    """(iterations per epoch, epochs): whole epochs, each ending on a whole compiled call."""
     if steps is not None and epochs is not None:
         raise ValueError(
             f"Give `steps` or `epochs`, not both. Received: steps={steps!r}, epochs={epochs!r}"
@@ -170,6 +172,7 @@ def _steps_plan(recipe: Recipe, steps, epochs, steps_per_epoch, train_examples, 
             f"`steps_per_epoch` ({per_epoch}); for example steps_per_epoch="
             f"{max(d for d in range(1, per_epoch + 1) if total % d == 0)}."
         )
+    _check_steps_per_execution(steps_per_execution, per_epoch)
     return per_epoch, total // per_epoch
 
 
@@ -335,10 +338,9 @@ def train(
     strategy = resolve_strategy(strategy)
     global_batch = batch_size or recipe.batch_size
     pipeline, in_memory, about = _data_source(pipeline, recipe.dataset, output_dir, data_dir)
-    per_epoch, num_epochs = _steps_plan(
-        recipe, steps, epochs, steps_per_epoch, about["splits"]["train"], global_batch
-    )
-    _check_steps_per_execution(steps_per_execution, per_epoch)
+    per_epoch, num_epochs = _steps_plan(recipe, steps, epochs, steps_per_epoch,
+                                        about["splits"]["train"], global_batch,
+                                        steps_per_execution)  # fmt: skip
     recipe = compressed(recipe, per_epoch * num_epochs) if compress_schedule else recipe
     chief = is_chief()
     if chief:
@@ -355,8 +357,7 @@ def train(
         done = check_resume(work_dir, num_epochs, per_epoch) if finished is None else 0
         if seed is not None:
             keras.utils.set_random_seed(seed)
-        # A resumed seeded run starts its data where its finished epochs ended.
-        data_feeds = _feeds(
+        data_feeds = _feeds(  # a resumed seeded run's data starts where its epochs ended
             recipe, about, in_memory, global_batch, data_dir, seed, validation_steps,
             start_step=done * per_epoch if seed is not None else 0,
         )  # fmt: skip
@@ -367,8 +368,7 @@ def train(
             schedule = _compile_all(model, network, recipe, about, lr_scale=global_batch /
                                     recipe.batch_size if scale_lr else 1.0,
                                     steps_per_execution=steps_per_execution)  # fmt: skip
-            if done:
-                check_state_fits(model, work_dir)
+            check_state_fits(model, work_dir)  # a resume state that fits another model: refused
         if finished is not None:
             _remove_outputs(output_dir)  # --overwrite: only now that the new run can start
         if chief and (finished is not None or not held):
