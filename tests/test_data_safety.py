@@ -239,7 +239,7 @@ def test_a_forged_pipeline_or_metrics_file_is_refused_in_one_line(
     with open(pipeline, "w") as handle:
         handle.write("memory\n")
     error = _train_cli(run, fashion_dir, capsys, "--pipeline", "tfdata")
-    assert "was started with pipeline='memory'" in error
+    assert "was started with --pipeline 'memory'" in error
     with open(os.path.join(run, "metrics.json"), "w") as handle:
         handle.write("{}")
     error = _train_cli(run, fashion_dir, capsys)

@@ -23,11 +23,11 @@ from keras_resnet.io import read_json, write_json_atomic, write_text_atomic
 from keras_resnet.lock import LOCK_FILE, directory_lock
 from keras_resnet.recipes.callbacks import read_history
 from keras_resnet.recipes.depth_claims import summarize
-from keras_resnet.recipes.in_memory import PIPELINES, default_pipeline
+from keras_resnet.recipes.in_memory import default_pipeline
 from keras_resnet.recipes.plot import plot_depth_study
 from keras_resnet.recipes.registry import FAMILIES, family_recipe
 from keras_resnet.recipes.training import check_policy, train
-from keras_resnet.vocabulary import check_choice, check_positive, check_seed
+from keras_resnet.vocabulary import PIPELINES, check_choice, check_positive, check_seed
 
 SETTINGS_FILE = "study.json"
 RESULT_COLUMNS = (
