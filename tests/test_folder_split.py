@@ -1,0 +1,78 @@
+"""A user's class-per-folder images split per class, seeded, recorded and re-read."""
+
+import json
+import os
+
+import pytest
+from PIL import Image
+
+from keras_resnet.data.folder_split import (
+    SPLIT_FILE,
+    record_split,
+    recorded_split,
+    same_split,
+    split_folder,
+)
+
+
+def _tree(root, sizes: dict) -> str:
+    for name, count in sizes.items():
+        os.makedirs(root / name, exist_ok=True)
+        for index in range(count):
+            Image.new("RGB", (4, 4), (index, 0, 0)).save(root / name / f"{index:03d}.png")
+    return str(root)
+
+
+def test_the_split_is_stratified_seeded_and_each_class_its_own(tmp_path):
+    root = _tree(tmp_path / "photos", {"cats": 10, "dogs": 5})
+    split = split_folder(root, validation_split=0.2, seed=0)
+    assert split.class_names == ("cats", "dogs") and split.counts() == {
+        "cats": (8, 2),
+        "dogs": (4, 1),
+    }
+    assert split == split_folder(root, validation_split=0.2, seed=0)
+    others = {split_folder(root, validation_split=0.2, seed=s).validation for s in range(1, 6)}
+    assert len(others - {split.validation}) >= 4  # other seeds hold out other images
+    held = {p for p, _ in split.validation}
+    assert held.isdisjoint(p for p, _ in split.train) and len(held) == 3
+    _tree(tmp_path / "photos", {"birds": 7})  # a new class leaves the others' split as it was
+    grown = split_folder(root, validation_split=0.2, seed=0)
+    assert {p for p, _ in grown.validation if not p.startswith("birds")} == held
+    assert split_folder(root, validation_split=0, seed=0).counts()["dogs"] == (5, 0)
+    paths, labels = split.files("validation")
+    assert all(os.path.isfile(p) for p in paths) and sorted(set(labels)) == [0, 1]
+
+
+def test_a_class_too_small_for_the_split_is_refused_in_one_line(tmp_path):
+    root = _tree(tmp_path / "photos", {"cats": 10, "dogs": 1})
+    with pytest.raises(
+        ValueError,
+        match=r"The class 'dogs' \(.*dogs'\) has 1 image\(s\); "
+        r"validation_split=0.2 needs at least 2 per class",
+    ):
+        split_folder(root, validation_split=0.2)  # fmt: skip
+    with pytest.raises(ValueError, match=r"`validation_split`.*Received: validation_split=1"):
+        split_folder(root, validation_split=1)
+
+
+def test_a_recorded_split_is_reread_checked_and_tied_to_its_folder(tmp_path):
+    root = _tree(tmp_path / "photos", {"cats": 6, "dogs": 6})
+    run = tmp_path / "run"
+    run.mkdir()
+    split = split_folder(root, validation_split=0.25, seed=3)
+    record_split(split, str(run))
+    again = recorded_split(str(run))
+    assert again == split
+    same_split(again, root, 0.25, 3)  # the same folder and settings: resumed
+    with pytest.raises(
+        ValueError,
+        match=r"made from .* with validation_split=0.25, seed=3; "
+        r"this run asks for .* seed=4",
+    ):
+        same_split(again, root, 0.25, 4)  # fmt: skip
+    os.remove(os.path.join(root, split.validation[0][0]))
+    with pytest.raises(FileNotFoundError, match=r"1 image\(s\) of the run's recorded split"):
+        same_split(again, root, 0.25, 3)
+    (run / SPLIT_FILE).write_text(json.dumps({"root": root}))
+    with pytest.raises(ValueError, match=r"split\.json' is damaged: it is not a recorded split"):
+        recorded_split(str(run))
