@@ -76,3 +76,31 @@ def test_a_recorded_split_is_reread_checked_and_tied_to_its_folder(tmp_path):
     (run / SPLIT_FILE).write_text(json.dumps({"root": root}))
     with pytest.raises(ValueError, match=r"split\.json' is damaged: it is not a recorded split"):
         recorded_split(str(run))
+
+
+def test_folder_images_feed_fit_in_a_seeded_order_per_epoch(tmp_path):
+    import keras
+    import numpy as np
+
+    from keras_resnet.data.folder_dataset import FolderImages
+
+    root = _tree(tmp_path / "photos", {"cats": 5, "dogs": 4})
+    files, labels = split_folder(root, validation_split=0).files("training")
+    batches = FolderImages(files, labels, image_size=8, batch_size=4, shuffle=True, seed=1)
+    first = batches.order()
+    assert sorted(first) == list(range(9)) and len(batches) == 3
+    batches.on_epoch_begin()  # the first epoch begins: its order
+    assert list(batches.order()) == list(first)
+    batches.on_epoch_begin()
+    assert list(batches.order()) != list(first)  # another order each epoch...
+    resumed = FolderImages(files, labels, image_size=8, batch_size=4, shuffle=True, seed=1,
+                           epoch=1)  # fmt: skip
+    assert list(resumed.order()) == list(batches.order())  # ...a function of (seed, epoch)
+    x, y = resumed[2]
+    assert x.shape == (1, 8, 8, 3) and x.dtype == np.float32 and y.dtype == np.int32
+    model = keras.Sequential([keras.Input((8, 8, 3)), keras.layers.Flatten(),
+                              keras.layers.Dense(2, activation="softmax")])  # fmt: skip
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+    threaded = FolderImages(files, labels, image_size=8, batch_size=4, shuffle=True, workers=2)
+    history = model.fit(threaded, epochs=2, verbose=0)
+    assert len(history.history["loss"]) == 2 and threaded.epoch == 1  # epochs 0 and 1 read

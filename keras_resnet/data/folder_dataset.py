@@ -1,0 +1,97 @@
+"""A user's image files as a ``keras.utils.PyDataset``: decoded with Pillow in worker threads
+(or processes), no TensorFlow, on every Keras backend. Batches are float32 images in [0, 1]
+at one size and int32 labels; the augmentation (random resized crop, flip) is left to the
+compiled step, as the in-memory recipes do.
+
+Example:
+    >>> import tempfile
+    >>> from PIL import Image
+    >>> folder = tempfile.mkdtemp()
+    >>> files = [os.path.join(folder, f"{i}.png") for i in range(3)]
+    >>> for file in files:
+    ...     Image.new("RGB", (40, 30)).save(file)
+    >>> batches = FolderImages(files, [0, 1, 0], image_size=32, batch_size=2)
+    >>> len(batches), batches[0][0].shape, batches[1][1].tolist()
+    (2, (2, 32, 32, 3), [0])
+"""
+
+from __future__ import annotations
+
+import math
+import os
+
+import keras
+import numpy as np
+
+from keras_resnet.data.images import MODES, decode_image
+from keras_resnet.vocabulary import check_choice, check_positive
+
+
+class FolderImages(keras.utils.PyDataset):
+    """Batches of ``files`` (float32 images in [0, 1] resized to ``image_size``, int32
+    ``labels``), in a seeded order that changes each epoch when ``shuffle``: epoch ``e``'s
+    order is a function of ``seed`` and ``e`` alone, so a run resumed at epoch ``e`` (``epoch``
+    set to it) reads what an uninterrupted one would. ``fit`` moves to the next epoch's order
+    at each epoch's start after the first. ``workers`` decode batches in parallel
+    (threads, or processes with ``use_multiprocessing``).
+
+    Example:
+        >>> FolderImages([], [], image_size=0)
+        Traceback (most recent call last):
+        ...
+        ValueError: The `image_size` argument should be a positive int. Received: image_size=0
+    """
+
+    def __init__(
+        self,
+        files: list[str],
+        labels: list[int],
+        *,
+        image_size: int,
+        channels: int = 3,
+        batch_size: int = 32,
+        shuffle: bool = False,
+        seed: int = 0,
+        epoch: int = 0,
+        workers: int = 1,
+        use_multiprocessing: bool = False,
+        max_queue_size: int = 10,
+    ):
+        super().__init__(workers=workers, use_multiprocessing=use_multiprocessing,
+                         max_queue_size=max_queue_size)  # fmt: skip
+        if type(image_size) is not int or image_size < 1:
+            raise ValueError(
+                "The `image_size` argument should be a positive int. "
+                f"Received: image_size={image_size!r}"
+            )
+        check_choice("channels", channels, MODES)
+        check_positive("batch_size", batch_size, allow_none=False)
+        if len(files) != len(labels):
+            raise ValueError(f"{len(files)} files but {len(labels)} labels: one label per file.")
+        self.files, self.labels = [os.fspath(f) for f in files], np.asarray(labels, np.int32)
+        self.image_size, self.channels, self.batch_size = image_size, channels, batch_size
+        self.shuffle, self.seed, self.epoch = shuffle, seed, epoch
+        self._begun = False
+
+    def __len__(self) -> int:
+        return math.ceil(len(self.files) / self.batch_size)
+
+    def order(self) -> np.ndarray:
+        """The files' order in the current epoch."""
+        if not self.shuffle:
+            return np.arange(len(self.files))
+        return np.random.default_rng([self.seed, self.epoch]).permutation(len(self.files))
+
+    def __getitem__(self, index: int) -> tuple[np.ndarray, np.ndarray]:
+        if not 0 <= index < len(self):
+            raise IndexError(f"batch {index} of {len(self)}")
+        chosen = self.order()[index * self.batch_size : (index + 1) * self.batch_size]
+        size = (self.image_size, self.image_size)
+        images = np.stack([decode_image(self.files[i], self.channels, size) for i in chosen])
+        return images.astype(np.float32) / 255.0, self.labels[chosen]
+
+    def on_epoch_begin(self) -> None:
+        # Counted here: Keras also calls on_epoch_end when it merely resets its iterator.
+        if self._begun:
+            self.epoch += 1
+        self._begun = True
