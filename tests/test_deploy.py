@@ -183,7 +183,7 @@ def test_cli_exports_int8_litert_calibrated_on_fashion_mnist(
     assert record["top1_agreement"] == result["top1_agreement"] >= 0.98
     with pytest.raises(SystemExit):  # exists: refused, one line
         cli.main(["export", FIXTURE, str(target), "--format", "litert"])
-    assert "overwrite=True" in capsys.readouterr().err
+    assert "pass --overwrite to replace it" in capsys.readouterr().err  # the CLI's words
 
 
 def test_an_export_beyond_tolerance_raises_and_leaves_nothing(monkeypatch, tmp_path):

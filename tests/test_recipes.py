@@ -80,7 +80,9 @@ def test_registry_names_and_errors():
     assert fixed.lr_boundaries == (30 * 5004, 60 * 5004) and fixed.steps == 90 * 5004
     assert recipes.get("imagenet_resnet50").plateau
     with pytest.raises(
-        ValueError, match=r"`recipe`.*cifar10_resnet20.*Received: recipe='cifar10_resnet21'"
+        ValueError,
+        match=r"Did you mean .*'cifar10_resnet20'.*The `recipe` argument should be one "
+        r"of the 33 names of recipes.list_recipes\(\). Received: recipe='cifar10_resnet21'",
     ):
         recipes.get("cifar10_resnet21")
     with pytest.raises(TypeError, match=r"`recipe`.*Recipe. Received: recipe='x'"):
