@@ -62,9 +62,8 @@ def check_arguments(args: argparse.Namespace) -> None:
     if command == "train":
         registry.get(args.recipe)
     if command == "study":
-        for family in args.families:
-            for depth in args.depths:
-                registry.family_recipe(args.dataset, family, depth)
+        for family, depth in registry.check_nets(args.families, args.depths):
+            registry.family_recipe(args.dataset, family, depth)
     if command in ("evaluate", "predict"):
         _check_model(args.model, "model" if command == "evaluate" else "--model")
     if command in ("evaluate", "predict", "study") and args.dataset is not None:

@@ -25,7 +25,7 @@ from keras_resnet.recipes.callbacks import read_history
 from keras_resnet.recipes.depth_claims import summarize
 from keras_resnet.recipes.in_memory import default_pipeline
 from keras_resnet.recipes.plot import plot_depth_study
-from keras_resnet.recipes.registry import FAMILIES, family_recipe
+from keras_resnet.recipes.registry import FAMILIES, check_nets, family_recipe
 from keras_resnet.recipes.training import check_policy, train
 from keras_resnet.vocabulary import PIPELINES, check_choice, check_positive, check_seed
 
@@ -54,25 +54,6 @@ class StudyResult:
     rows: list[dict]
     summary: dict
     output_dir: str
-
-
-def _check_nets(families, depths) -> list[tuple[str, int]]:
-    families = (families,) if isinstance(families, str) else tuple(families)
-    depths = (depths,) if isinstance(depths, int) else tuple(depths)
-    if not families or any(f not in FAMILIES for f in families):
-        raise ValueError(
-            f"The `families` argument should name some of {FAMILIES}. "
-            f"Received: families={families!r}"
-        )
-    if not depths or any(
-        isinstance(d, bool) or not isinstance(d, int) or d < 8 or (d - 2) % 6 for d in depths
-    ):
-        raise ValueError(
-            "The `depths` argument should hold CIFAR depths 6n+2 with n >= 1 (8, 14, 20, 26, "
-            f"32, 44, 56, 110, ...). Received: depths={depths!r}"
-        )
-    # Depth first, so the shallow pair (the cheapest evidence) finishes first.
-    return [(f, d) for d in sorted(set(depths)) for f in dict.fromkeys(families)]
 
 
 def machine_description() -> str:
@@ -388,7 +369,7 @@ def study(
         >>> [row["depth"] for row in result.rows]  # doctest: +SKIP
         [8, 8]
     """
-    nets = _check_nets(families, depths)
+    nets = check_nets(families, depths)
     _check_arguments(epochs, seed, mixed_precision, pipeline, steps=steps,
                      steps_per_epoch=steps_per_epoch, validation_steps=validation_steps,
                      batch_size=batch_size)  # fmt: skip

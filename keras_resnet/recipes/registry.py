@@ -130,6 +130,31 @@ for _family in ("resnet", "plain"):
 FAMILIES = ("plain", "resnet")
 
 
+def check_nets(families, depths) -> list[tuple[str, int]]:
+    """The (family, depth) nets of a depth study, shallowest first (the cheapest evidence
+    finishes first); refused: families other than ``FAMILIES``, depths other than 6n+2.
+
+    Example:
+        >>> check_nets(["resnet", "plain"], [56, 20])
+        [('resnet', 20), ('plain', 20), ('resnet', 56), ('plain', 56)]
+    """
+    families = (families,) if isinstance(families, str) else tuple(families)
+    depths = (depths,) if isinstance(depths, int) else tuple(depths)
+    if not families or any(f not in FAMILIES for f in families):
+        raise ValueError(
+            f"The `families` argument should name some of {FAMILIES}. "
+            f"Received: families={families!r}"
+        )
+    if not depths or any(
+        isinstance(d, bool) or not isinstance(d, int) or d < 8 or (d - 2) % 6 for d in depths
+    ):
+        raise ValueError(
+            "The `depths` argument should hold CIFAR depths 6n+2 with n >= 1 (8, 14, 20, 26, "
+            f"32, 44, 56, 110, ...). Received: depths={depths!r}"
+        )
+    return [(f, d) for d in sorted(set(depths)) for f in dict.fromkeys(families)]
+
+
 def family_recipe(dataset: str, family: str, depth: int) -> Recipe:
     """The recipe of ``dataset`` for the ``family`` net of ``depth`` layers (6n+2).
 
