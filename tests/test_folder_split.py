@@ -97,8 +97,9 @@ def test_folder_images_feed_fit_in_a_seeded_order_per_epoch(tmp_path):
                            epoch=1)  # fmt: skip
     assert list(resumed.order()) == list(batches.order())  # ...a function of (seed, epoch)
     x, y = resumed[2]
-    assert x.shape == (1, 8, 8, 3) and x.dtype == np.float32 and y.dtype == np.int32
-    model = keras.Sequential([keras.Input((8, 8, 3)), keras.layers.Flatten(),
+    assert x.shape == (1, 8, 8, 3) and x.dtype == np.uint8 and y.dtype == np.int32
+    model = keras.Sequential([keras.Input((8, 8, 3)), keras.layers.Rescaling(1 / 255),
+                              keras.layers.Flatten(),
                               keras.layers.Dense(2, activation="softmax")])  # fmt: skip
     model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
     threaded = FolderImages(files, labels, image_size=8, batch_size=4, shuffle=True, workers=2)

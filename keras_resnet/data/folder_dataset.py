@@ -1,7 +1,9 @@
 """A user's image files as a ``keras.utils.PyDataset``: decoded with Pillow in worker threads
-(or processes), no TensorFlow, on every Keras backend. Batches are float32 images in [0, 1]
-at one size and int32 labels; the augmentation (random resized crop, flip) is left to the
-compiled step, as the in-memory recipes do.
+(or processes), no TensorFlow, on every Keras backend. Batches are uint8 images at one size
+and int32 labels; the scaling to [0, 1] and the augmentation (random resized crop, flip) are
+left to the compiled step, as the in-memory recipes do (``bench/folder_loading.py``: scaling
+a batch in the worker cost as much as decoding it). JPEGs are decoded at a reduced scale
+where the size allows (Pillow's ``draft``).
 
 Example:
     >>> import tempfile
@@ -11,8 +13,8 @@ Example:
     >>> for file in files:
     ...     Image.new("RGB", (40, 30)).save(file)
     >>> batches = FolderImages(files, [0, 1, 0], image_size=32, batch_size=2)
-    >>> len(batches), batches[0][0].shape, batches[1][1].tolist()
-    (2, (2, 32, 32, 3), [0])
+    >>> len(batches), batches[0][0].shape, batches[0][0].dtype, batches[1][1].tolist()
+    (2, (2, 32, 32, 3), dtype('uint8'), [0])
 """
 
 from __future__ import annotations
@@ -28,9 +30,9 @@ from keras_resnet.vocabulary import check_choice, check_positive
 
 
 class FolderImages(keras.utils.PyDataset):
-    """Batches of ``files`` (float32 images in [0, 1] resized to ``image_size``, int32
-    ``labels``), in a seeded order that changes each epoch when ``shuffle``: epoch ``e``'s
-    order is a function of ``seed`` and ``e`` alone, so a run resumed at epoch ``e`` (``epoch``
+    """Batches of ``files`` (uint8 images resized to ``image_size``, int32 ``labels``), in
+    a seeded order that changes each epoch when ``shuffle``: epoch ``e``'s order is a function
+    of ``seed`` and ``e`` alone, so a run resumed at epoch ``e`` (``epoch``
     set to it) reads what an uninterrupted one would. ``fit`` moves to the next epoch's order
     at each epoch's start after the first. ``workers`` decode batches in parallel
     (threads, or processes with ``use_multiprocessing``).
@@ -87,8 +89,8 @@ class FolderImages(keras.utils.PyDataset):
             raise IndexError(f"batch {index} of {len(self)}")
         chosen = self.order()[index * self.batch_size : (index + 1) * self.batch_size]
         size = (self.image_size, self.image_size)
-        images = np.stack([decode_image(self.files[i], self.channels, size) for i in chosen])
-        return images.astype(np.float32) / 255.0, self.labels[chosen]
+        images = [decode_image(self.files[i], self.channels, size, draft=True) for i in chosen]
+        return np.stack(images), self.labels[chosen]
 
     def on_epoch_begin(self) -> None:
         # Counted here: Keras also calls on_epoch_end when it merely resets its iterator.

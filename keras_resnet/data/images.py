@@ -83,14 +83,17 @@ def decode_image(
     size: tuple[int, int] | None = None,
     *,
     max_pixels: int | None = None,
+    draft: bool = False,
 ) -> np.ndarray:
     """Read any Pillow-readable image as uint8 (H, W, channels), upright, optionally resized.
 
     EXIF orientation is applied; CMYK, palette, grey, RGBA and 16-bit images are converted to
     ``channels`` (1, 3 or 4). With ``max_pixels`` (``view_pixel_bound``), a larger image is
     decoded or reduced by a whole factor to at most that many pixels, and one whose sides
-    differ over ``MAX_ASPECT``-fold is refused. Raises ``OSError``/``ValueError`` for files
-    that are not images.
+    differ over ``MAX_ASPECT``-fold is refused. With ``draft`` and a ``size``, a JPEG is
+    decoded at the smallest scale (1/2, 1/4, 1/8) still at least ``size`` before the resize:
+    about twice as fast, and the pixels differ slightly from a full decode. Raises
+    ``OSError``/``ValueError`` for files that are not images.
 
     Example:
         >>> import tempfile
@@ -103,6 +106,8 @@ def decode_image(
     with open_image(path) as image:
         if max_pixels is not None:
             image = _bounded(image, max_pixels)
+        if draft and size is not None:
+            image.draft(image.mode, (size[1], size[0]))  # a no-op for other formats
         image = ImageOps.exif_transpose(image)
         image = _to_8bit(image)
         if image.mode == "P":
