@@ -105,3 +105,18 @@ def test_folder_images_feed_fit_in_a_seeded_order_per_epoch(tmp_path):
     threaded = FolderImages(files, labels, image_size=8, batch_size=4, shuffle=True, workers=2)
     history = model.fit(threaded, epochs=2, verbose=0)
     assert len(history.history["loss"]) == 2 and threaded.epoch == 1  # epochs 0 and 1 read
+
+
+def test_a_split_feeds_training_and_held_out_batches_skipping_bad_files(tmp_path):
+    from keras_resnet.data.folder_dataset import split_images
+
+    root = _tree(tmp_path / "photos", {"cats": 6, "dogs": 6})
+    split = split_folder(root, validation_split=0.5, seed=0)
+    broken = os.path.join(root, split.train[0][0])
+    with open(broken, "wb") as handle:
+        handle.write(b"not an image")
+    with pytest.warns(UserWarning, match=r"training images: skipped 1 of 6 files .*not a readable"):
+        train, held_out = split_images(split, image_size=8, batch_size=4)
+    assert len(train.files) == 5 and broken not in train.files and train.shuffle
+    assert held_out.files == split.files("validation")[0] and not held_out.shuffle
+    assert split_images(split_folder(root, validation_split=0), image_size=8)[1] is None

@@ -2,17 +2,9 @@
 
 from __future__ import annotations
 
-import warnings
-
 import tensorflow as tf
 
-from keras_resnet.data.images import (
-    IMAGE_EXTENSIONS,
-    MODES,
-    decode_image,
-    list_images,
-    unreadable_reason,
-)
+from keras_resnet.data.images import MODES, decode_image, list_images, readable_files
 from keras_resnet.vocabulary import check_choice, check_positive
 
 
@@ -49,24 +41,7 @@ def from_directory(
     check_positive("batch_size", batch_size, allow_none=False)
     check_positive("shuffle_buffer", shuffle_buffer, allow_none=False)
     files, labels, class_names = list_images(path)
-    reasons = [unreadable_reason(file) for file in files]
-    good = [i for i, reason in enumerate(reasons) if reason is None]
-    if len(good) < len(files):
-        bad = [f"{file}: {reason}" for file, reason in zip(files, reasons, strict=True) if reason]
-        bombs = sum("decompression-bomb" in reason for reason in reasons if reason)
-        warnings.warn(
-            f"from_directory: skipped {len(bad)} of {len(files)} files in {path!r} that cannot "
-            f"be decoded ({bombs} over the decompression-bomb limit): "
-            + "; ".join(bad[:10])
-            + ("; ..." if len(bad) > 10 else ""),
-            stacklevel=2,
-        )
-    if not good:
-        raise ValueError(
-            f"No readable images under {path!r} (looked for {', '.join(IMAGE_EXTENSIONS)})"
-        )
-    files = [files[i] for i in good]
-    labels = [labels[i] for i in good]
+    files, labels = readable_files(files, labels, path, caller="from_directory")
 
     def load_one(file):
         return decode_image(file.decode(), channels, size)

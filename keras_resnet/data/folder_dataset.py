@@ -25,7 +25,8 @@ import os
 import keras
 import numpy as np
 
-from keras_resnet.data.images import MODES, decode_image
+from keras_resnet.data.folder_split import FolderSplit
+from keras_resnet.data.images import MODES, decode_image, readable_files
 from keras_resnet.vocabulary import check_choice, check_positive
 
 
@@ -97,3 +98,34 @@ class FolderImages(keras.utils.PyDataset):
         if self._begun:
             self.epoch += 1
         self._begun = True
+
+
+def split_images(
+    split: FolderSplit,
+    *,
+    image_size: int,
+    channels: int = 3,
+    batch_size: int = 32,
+    seed: int = 0,
+    epoch: int = 0,
+    workers: int = 1,
+) -> tuple[FolderImages, FolderImages | None]:
+    """The training batches (shuffled, epoch ``epoch`` first) and the held-out batches (in
+    order; None without a held-out part) of a recorded ``split``; files Pillow cannot decode
+    are skipped and named in one warning per part.
+
+    Example:
+        >>> from keras_resnet.data.folder_split import split_folder
+        >>> train, held_out = split_images(split_folder("photos"), image_size=160)  # doctest: +SKIP
+    """
+    parts = []
+    for part, shuffle in (("training", True), ("validation", False)):
+        files, labels = split.files(part)
+        if not files:
+            parts.append(None)
+            continue
+        files, labels = readable_files(files, labels, split.root, caller=f"{part} images")
+        parts.append(FolderImages(files, labels, image_size=image_size, channels=channels,
+                                  batch_size=batch_size, shuffle=shuffle, seed=seed,
+                                  epoch=epoch, workers=workers))  # fmt: skip
+    return parts[0], parts[1]

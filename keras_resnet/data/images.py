@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 import os
 import stat
+import warnings
 
 import numpy as np
 from PIL import Image, ImageOps
@@ -155,6 +156,44 @@ def unreadable_reason(path: str) -> str | None:
         return None
     except DECODE_ERRORS as error:
         return describe_decode_error(error)
+
+
+def readable_files(files: list[str], labels: list[int], where: str, *, caller: str):
+    """``files`` and ``labels`` less the files Pillow cannot decode in full, which are named,
+    with their count, in one warning (``caller`` says who skipped them); refused when none is
+    left.
+
+    Example:
+        >>> import tempfile
+        >>> folder = tempfile.mkdtemp()
+        >>> good, bad = os.path.join(folder, "a.png"), os.path.join(folder, "b.png")
+        >>> Image.new("RGB", (4, 4)).save(good)
+        >>> _ = open(bad, "w").write("not an image")
+        >>> import warnings
+        >>> with warnings.catch_warnings(record=True) as caught:
+        ...     warnings.simplefilter("always")
+        ...     readable_files([good, bad], [0, 1], folder, caller="example")
+        (['...a.png'], [0])
+        >>> "skipped 1 of 2 files" in str(caught[0].message)
+        True
+    """
+    reasons = [unreadable_reason(file) for file in files]
+    good = [i for i, reason in enumerate(reasons) if reason is None]
+    if len(good) < len(files):
+        bad = [f"{file}: {reason}" for file, reason in zip(files, reasons, strict=True) if reason]
+        bombs = sum("decompression-bomb" in reason for reason in reasons if reason)
+        warnings.warn(
+            f"{caller}: skipped {len(bad)} of {len(files)} files in {where!r} that cannot be "
+            f"decoded ({bombs} over the decompression-bomb limit): "
+            + "; ".join(bad[:10])
+            + ("; ..." if len(bad) > 10 else ""),
+            stacklevel=3,
+        )
+    if not good:
+        raise ValueError(
+            f"No readable images under {where!r} (looked for {', '.join(IMAGE_EXTENSIONS)})"
+        )
+    return [files[i] for i in good], [labels[i] for i in good]
 
 
 def list_images(path: str) -> tuple[list[str], list[int], list[str]]:
