@@ -90,6 +90,8 @@ def test_the_in_memory_augmentation_is_the_same_on_the_backend(matrix, backend):
         name: hashlib.sha256(a.tobytes()).hexdigest() for name, a in (("bits", bits), ("out", out))
     }
     assert {k: matrix[backend]["memory"][k] for k in ours} == ours
+    crops = np.asarray(on_device.random_resized_crop_flip(x, 7, [5, 6])).ravel()
+    np.testing.assert_allclose(matrix[backend]["memory"]["crops"], crops, rtol=1e-5, atol=1e-3)
 
 
 def test_a_keras_file_saved_on_each_backend_loads_on_every_other(matrix):

@@ -120,3 +120,23 @@ def test_a_split_feeds_training_and_held_out_batches_skipping_bad_files(tmp_path
     assert len(train.files) == 5 and broken not in train.files and train.shuffle
     assert held_out.files == split.files("validation")[0] and not held_out.shuffle
     assert split_images(split_folder(root, validation_split=0), image_size=8)[1] is None
+
+
+def test_random_resized_crops_are_seeded_by_place_and_cover_the_asked_area():
+    import numpy as np
+
+    from keras_resnet.data.on_device import random_resized_crop_flip
+
+    width = 32
+    ramp = np.broadcast_to(np.arange(width, dtype="float32") / width, (6, width, width))
+    x = np.stack([ramp, ramp, ramp], axis=-1)  # each pixel's value: its column
+    one = np.asarray(random_resized_crop_flip(x, 3, np.arange(6)))
+    assert np.array_equal(one, np.asarray(random_resized_crop_flip(x, 3, np.arange(6))))
+    assert not np.array_equal(one, np.asarray(random_resized_crop_flip(x, 3, np.arange(6) + 6)))
+    half = np.asarray(random_resized_crop_flip(x, 0, np.arange(6), scale=(0.25, 0.25),
+                                               ratio=(1, 1)))  # fmt: skip
+    spans = half[:, 0, :, 0].max(axis=1) - half[:, 0, :, 0].min(axis=1)
+    assert np.allclose(spans, 0.5 * (width - 1) / width, atol=0.02)  # half the width, resized
+    columns = half[:, 0, :, 0]
+    rising = columns[:, -1] > columns[:, 0]
+    assert 0 < rising.sum() < 6  # some flipped, some not

@@ -103,3 +103,36 @@ def pad_crop_flip(x, seed: int, positions, *, padding: int = 4, flip: bool = Tru
         return out
     flips = keras.ops.reshape(keras.ops.mod(bits[:, 2], 2) == 1, (-1, 1, 1, 1))
     return keras.ops.where(flips, keras.ops.flip(out, axis=2), out)
+
+
+def random_resized_crop_flip(x, seed: int, positions, *, scale=(0.08, 1.0), ratio=(3 / 4, 4 / 3)):
+    """The ImageNet-style training augmentation of a batch (the transfer-learning recipe's):
+    a crop of a random fraction of the area (uniform in ``scale``) and aspect ratio
+    (log-uniform in ``ratio``, the crop clipped to the image), resized back to the batch's
+    size (bilinear), and a horizontal flip with probability 1/2, drawn from (``seed``, each
+    image's place in the training stream, ``positions``), in backend-agnostic Keras ops.
+
+    Example:
+        >>> x = np.random.default_rng(0).random((2, 8, 8, 3)).astype("float32")
+        >>> out = random_resized_crop_flip(x, 0, [0, 1], scale=(1, 1), ratio=(1, 1))
+        >>> [bool(np.allclose(o, i) or np.allclose(o, i[:, ::-1])) for o, i in zip(out, x)]
+        [True, True]
+    """
+    height, width = x.shape[1], x.shape[2]
+    raw = random_bits(seed, positions, 5)
+    uniform = keras.ops.cast(raw[:, :4], "float32") / float(1 << 31)
+    area = scale[0] + uniform[:, 0] * (scale[1] - scale[0])
+    log_low, log_high = float(np.log(ratio[0])), float(np.log(ratio[1]))
+    aspect = keras.ops.exp(log_low + uniform[:, 1] * (log_high - log_low))
+    crop_w = keras.ops.minimum(keras.ops.sqrt(area * aspect), 1.0) * width
+    crop_h = keras.ops.minimum(keras.ops.sqrt(area / aspect), 1.0) * height
+    left, top = uniform[:, 2] * (width - crop_w), uniform[:, 3] * (height - crop_h)
+    step_x, step_y = crop_w / width, crop_h / height
+    flip = keras.ops.cast(keras.ops.mod(raw[:, 4], 2) == 1, "float32")  # an int's low bit
+    # Output pixel (x, y) samples input (a0 x + a2, b1 y + b2); a flip runs x backwards.
+    a0 = step_x * (1.0 - 2.0 * flip)
+    a2 = left + flip * step_x * (width - 1)
+    zeros = keras.ops.zeros_like(a0)
+    transform = keras.ops.stack([a0, zeros, a2, zeros, step_y, top, zeros, zeros], axis=1)
+    return keras.ops.image.affine_transform(x, transform, interpolation="bilinear",
+                                            fill_mode="nearest")  # fmt: skip

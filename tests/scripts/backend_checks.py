@@ -221,9 +221,12 @@ def _memory_augmentation() -> dict:
     bits = np.asarray(on_device.random_bits(7, np.arange(123, 379), 3))
     x = np.arange(2 * 8 * 8 * 3, dtype="float32").reshape(2, 8, 8, 3)
     out = np.asarray(on_device.pad_crop_flip(x, 7, [5, 6]))
+    crops = np.asarray(on_device.random_resized_crop_flip(x, 7, [5, 6]))  # bilinear: not bits
     return {
-        name: hashlib.sha256(a.tobytes()).hexdigest() for name, a in (("bits", bits), ("out", out))
-    }
+        **{name: hashlib.sha256(a.tobytes()).hexdigest() for name, a in (("bits", bits),
+                                                                         ("out", out))},
+        "crops": crops.ravel().tolist(),
+    }  # fmt: skip
 
 
 CHECKS = {
