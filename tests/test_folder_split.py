@@ -96,11 +96,14 @@ def test_folder_images_feed_fit_in_a_seeded_order_per_epoch(tmp_path):
     resumed = FolderImages(files, labels, image_size=8, batch_size=4, shuffle=True, seed=1,
                            epoch=1)  # fmt: skip
     assert list(resumed.order()) == list(batches.order())  # ...a function of (seed, epoch)
-    x, y = resumed[2]
+    (x, positions), y = resumed[2]
     assert x.shape == (1, 8, 8, 3) and x.dtype == np.uint8 and y.dtype == np.int32
-    model = keras.Sequential([keras.Input((8, 8, 3)), keras.layers.Rescaling(1 / 255),
-                              keras.layers.Flatten(),
-                              keras.layers.Dense(2, activation="softmax")])  # fmt: skip
+    assert positions.tolist() == [17]  # epoch 1 of 9 files, the 9th image: place 9 + 8
+    from keras_resnet.recipes.transfer import AugmentFolderBatches
+
+    network = keras.Sequential([keras.Input((8, 8, 3)), keras.layers.Flatten(),
+                                keras.layers.Dense(2, activation="softmax")])  # fmt: skip
+    model = AugmentFolderBatches(network, seed=0)
     model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
     threaded = FolderImages(files, labels, image_size=8, batch_size=4, shuffle=True, workers=2)
     history = model.fit(threaded, epochs=2, verbose=0)

@@ -1,8 +1,10 @@
 """A user's image files as a ``keras.utils.PyDataset``: decoded with Pillow in worker threads
-(or processes), no TensorFlow, on every Keras backend. Batches are uint8 images at one size
-and int32 labels; the scaling to [0, 1] and the augmentation (random resized crop, flip) are
-left to the compiled step, as the in-memory recipes do (``bench/folder_loading.py``: scaling
-a batch in the worker cost as much as decoding it). JPEGs are decoded at a reduced scale
+(or processes), no TensorFlow, on every Keras backend. Batches are ``(uint8 images at one
+size, int32 positions), int32 labels``, a position being the image's place in the training
+stream (what the augmentation is drawn from, as in the in-memory path); the scaling to
+[0, 1] and the augmentation (random resized crop, flip) are left to the compiled step
+(``recipes.transfer.AugmentFolderBatches``; ``bench/folder_loading.py``: scaling a batch in
+the worker cost as much as decoding it). JPEGs are decoded at a reduced scale
 where the size allows (Pillow's ``draft``).
 
 Example:
@@ -13,8 +15,9 @@ Example:
     >>> for file in files:
     ...     Image.new("RGB", (40, 30)).save(file)
     >>> batches = FolderImages(files, [0, 1, 0], image_size=32, batch_size=2)
-    >>> len(batches), batches[0][0].shape, batches[0][0].dtype, batches[1][1].tolist()
-    (2, (2, 32, 32, 3), dtype('uint8'), [0])
+    >>> (images, positions), labels = batches[1]
+    >>> len(batches), images.shape, images.dtype, positions.tolist(), labels.tolist()
+    (2, (1, 32, 32, 3), dtype('uint8'), [2], [0])
 """
 
 from __future__ import annotations
@@ -31,7 +34,9 @@ from keras_resnet.vocabulary import check_choice, check_positive
 
 
 class FolderImages(keras.utils.PyDataset):
-    """Batches of ``files`` (uint8 images resized to ``image_size``, int32 ``labels``), in
+    """Batches ``(images, positions), labels`` of ``files`` (uint8 images resized to
+    ``image_size``; each image's place in the stream, ``epoch * len(files)`` plus its place in
+    the epoch; int32 ``labels``), in
     a seeded order that changes each epoch when ``shuffle``: epoch ``e``'s order is a function
     of ``seed`` and ``e`` alone, so a run resumed at epoch ``e`` (``epoch``
     set to it) reads what an uninterrupted one would. ``fit`` moves to the next epoch's order
@@ -85,13 +90,16 @@ class FolderImages(keras.utils.PyDataset):
             return np.arange(len(self.files))
         return np.random.default_rng([self.seed, self.epoch]).permutation(len(self.files))
 
-    def __getitem__(self, index: int) -> tuple[np.ndarray, np.ndarray]:
+    def __getitem__(self, index: int) -> tuple[tuple[np.ndarray, np.ndarray], np.ndarray]:
         if not 0 <= index < len(self):
             raise IndexError(f"batch {index} of {len(self)}")
-        chosen = self.order()[index * self.batch_size : (index + 1) * self.batch_size]
+        start = index * self.batch_size
+        chosen = self.order()[start : start + self.batch_size]
         size = (self.image_size, self.image_size)
         images = [decode_image(self.files[i], self.channels, size, draft=True) for i in chosen]
-        return np.stack(images), self.labels[chosen]
+        first = self.epoch * len(self.files) + start
+        positions = np.arange(first, first + len(chosen), dtype=np.int32)
+        return (np.stack(images), positions), self.labels[chosen]
 
     def on_epoch_begin(self) -> None:
         # Counted here: Keras also calls on_epoch_end when it merely resets its iterator.
