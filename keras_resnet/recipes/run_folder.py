@@ -284,15 +284,15 @@ def recorded_pipeline(backup_dir: str) -> str | None:
     return "tfdata" if os.path.isfile(os.path.join(backup_dir, METADATA)) else None
 
 
-def check_pipeline(output_dir: str, pipeline: str) -> None:
-    """Refuse to resume a run's state with another ``pipeline`` than it was started with
-    (its weights fit another model), before any dataset is decoded.
+def check_pipeline(output_dir: str, pipeline: str, recorded: str | None) -> None:
+    """Refuse to resume a run's state with another ``pipeline`` than the one it was started
+    with (``recorded``, what ``recorded_pipeline`` read; its weights fit another model),
+    before any dataset is decoded.
 
     Example:
-        >>> check_pipeline("/nonexistent/run", "memory")
+        >>> check_pipeline("/nonexistent/run", "memory", None)
     """
     backup = os.path.join(output_dir, "backup")
-    recorded = recorded_pipeline(backup)
     if recorded not in (None, pipeline) and os.path.lexists(os.path.join(backup, WEIGHTS)):
         raise ValueError(
             f"The run in {output_dir!r} was started with pipeline={recorded!r} "

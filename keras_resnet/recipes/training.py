@@ -433,7 +433,7 @@ def choose_pipeline(pipeline: str | None, dataset: str, output_dir: str) -> str:
     recorded = recorded_pipeline(os.path.join(output_dir, "backup"))
     if pipeline is None:
         return recorded or default_pipeline(dataset)
-    check_pipeline(output_dir, pipeline)
+    check_pipeline(output_dir, pipeline, recorded)
     return pipeline
 
 
