@@ -83,9 +83,6 @@ class DamagedRunFileError(ValueError):
         self.path, self.why = path, why
 
 
-_damaged = DamagedRunFileError
-
-
 def read_run_history(path: str) -> list[dict[str, float]]:
     """The rows of a run's ``history.csv`` (none if there is no file), checked whole: a
     header that starts with ``epoch`` and names ``loss``, every row as long as the header and
@@ -110,26 +107,30 @@ def read_run_history(path: str) -> list[dict[str, float]]:
         with open(path, encoding="utf-8", newline="") as handle:
             text = handle.read()
     except UnicodeDecodeError:
-        raise _damaged(path, "it is not text") from None
+        raise DamagedRunFileError(path, "it is not text") from None
     lines = list(csv.reader(io.StringIO(text)))
     if not lines:
         return []
     header = lines[0]
     if header[:1] != ["epoch"] or "loss" not in header:
         shown = ",".join(header)[:80]
-        raise _damaged(path, f"its header {shown!r} is not a run's (epoch,...,loss)")
+        raise DamagedRunFileError(path, f"its header {shown!r} is not a run's (epoch,...,loss)")
     if not text.endswith("\n"):
-        raise _damaged(path, f"its last line (line {len(lines)}) is cut off")
+        raise DamagedRunFileError(path, f"its last line (line {len(lines)}) is cut off")
     rows = []
     for number, line in enumerate(lines[1:], start=2):
         if len(line) != len(header):
-            raise _damaged(path, f"line {number} has {len(line)} fields, its header {len(header)}")
+            raise DamagedRunFileError(
+                path, f"line {number} has {len(line)} fields, its header {len(header)}"
+            )
         try:
             row = {key: float(value) for key, value in zip(header, line, strict=True)}
         except ValueError:
-            raise _damaged(path, f"line {number} holds a value that is not a number") from None
+            raise DamagedRunFileError(
+                path, f"line {number} holds a value that is not a number"
+            ) from None
         if row["epoch"] != number - 2:
-            raise _damaged(
+            raise DamagedRunFileError(
                 path, f"line {number} is epoch {line[0]}, not {number - 2} (an epoch is missing)"
             )
         rows.append(row)
@@ -142,11 +143,13 @@ def _metadata_epoch(path: str, weights: str) -> int:
         with open(path) as handle:
             epoch = json.load(handle)["epoch"]
     except FileNotFoundError:
-        raise _damaged(weights, f"it has no {os.path.basename(path)} beside it") from None
+        raise DamagedRunFileError(
+            weights, f"it has no {os.path.basename(path)} beside it"
+        ) from None
     except (OSError, ValueError, KeyError, TypeError):
-        raise _damaged(path, 'it is not {"epoch": N, ...}') from None
+        raise DamagedRunFileError(path, 'it is not {"epoch": N, ...}') from None
     if not isinstance(epoch, int) or isinstance(epoch, bool) or epoch < 0:
-        raise _damaged(path, f"its epoch is {epoch!r}, not a count of epochs")
+        raise DamagedRunFileError(path, f"its epoch is {epoch!r}, not a count of epochs")
     return epoch
 
 
@@ -169,24 +172,26 @@ def _stored_iterations(path: str) -> int | None:
             handle.visititems(read)
         return min(counters)[1] if counters else None  # the outermost model's optimizer
     except Exception as error:  # h5py raises OSError, KeyError, RuntimeError, ValueError...
-        raise _damaged(path, f"it cannot be read as HDF5 ({type(error).__name__})") from None
+        raise DamagedRunFileError(
+            path, f"it cannot be read as HDF5 ({type(error).__name__})"
+        ) from None
 
 
 def _pair_epoch(weights: str, metadata: str, history: list[dict] | None) -> int:
     """The finished epochs of one weights file and its metadata, checked against each other
     and ``history`` (``history.csv``'s rows; None: not checked)."""
     if not os.path.lexists(weights):
-        raise _damaged(weights, "it is missing")
+        raise DamagedRunFileError(weights, "it is missing")
     iterations = _stored_iterations(weights)
     epoch = _metadata_epoch(metadata, weights)
     if history is None:
         return epoch
     if len(history) < epoch:
-        raise _damaged(metadata, f"it records {epoch} finished epochs, but the history.csv "
-                                 f"beside backup/ lists {len(history)}")  # fmt: skip
+        why = f"it records {epoch} finished epochs, but the history.csv beside backup/ lists"
+        raise DamagedRunFileError(metadata, f"{why} {len(history)}")
     expected = history[epoch - 1].get("iterations") if epoch else 0
     if None not in (iterations, expected) and iterations != expected:
-        raise _damaged(
+        raise DamagedRunFileError(
             weights,
             f"its optimizer has trained {iterations} iterations, but {metadata!r} records "
             f"epoch {epoch}, which history.csv ends at iteration {expected:g}",
@@ -210,7 +215,7 @@ def resume_state(backup_dir: str, history: list[dict] | None = None) -> tuple[in
     metadata = os.path.join(backup_dir, METADATA)
     if not os.path.lexists(latest):
         if os.path.lexists(metadata):
-            raise _damaged(metadata, f"there is no {WEIGHTS} beside it")
+            raise DamagedRunFileError(metadata, f"there is no {WEIGHTS} beside it")
         return 0, None
     try:
         return _pair_epoch(latest, metadata, history), latest
@@ -219,8 +224,8 @@ def resume_state(backup_dir: str, history: list[dict] | None = None) -> tuple[in
         try:
             epoch = _pair_epoch(previous, metadata + PREVIOUS, history)
         except DamagedRunFileError:
-            raise _damaged(latest_error.path, f"{latest_error.why}, and there is no intact "
-                                              ".bkp copy") from None  # fmt: skip
+            why = f"{latest_error.why}, and there is no intact .bkp copy"
+            raise DamagedRunFileError(latest_error.path, why) from None
         reason = latest_error.why
     warnings.warn(
         f"The resume state {latest!r} cannot be used ({reason}); resuming from its previous "
@@ -260,7 +265,7 @@ def check_state_fits(model, output_dir: str) -> None:
             model.load_weights(path)
         except ValueError as error:
             first = str(error).strip().splitlines()[0][:120]
-            raise _damaged(path, f"its weights do not fit the model of this run "
+            raise DamagedRunFileError(path, f"its weights do not fit the model of this run "
                                  f"(pipeline={recorded_pipeline(os.path.dirname(path))!r}; "
                                  f"Keras: {first})") from None  # fmt: skip
 
@@ -279,7 +284,9 @@ def recorded_pipeline(backup_dir: str) -> str | None:
         with open(path, "rb") as f:
             recorded = f.read(64).decode("utf-8", "replace").strip()
         if recorded not in PIPELINES:
-            raise _damaged(path, f"it holds {recorded[:20]!r}, not one of {', '.join(PIPELINES)}")
+            raise DamagedRunFileError(
+                path, f"it holds {recorded[:20]!r}, not one of {', '.join(PIPELINES)}"
+            )
         return recorded
     return "tfdata" if os.path.isfile(os.path.join(backup_dir, METADATA)) else None
 
@@ -335,7 +342,9 @@ def check_resume(output_dir: str, num_epochs: int, steps_per_epoch: int) -> int:
     done, weights = resume_state(backup, rows)
     metadata = os.path.join(backup, METADATA)
     if done > num_epochs:
-        raise _damaged(metadata, f"it records {done} finished epochs; this run has {num_epochs}")
+        raise DamagedRunFileError(
+            metadata, f"it records {done} finished epochs; this run has {num_epochs}"
+        )
     iterations = rows[done - 1].get("iterations") if done else None
     if iterations is not None and iterations != done * steps_per_epoch:
         raise ValueError(
