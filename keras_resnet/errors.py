@@ -25,8 +25,8 @@ def unknown_name(
     allowed (a list over ``LISTED_NAMES`` long is counted, not printed).
 
     ``candidates`` adds names searched for close matches but not listed as allowed;
-    ``listing`` says where a long list is printed; ``argument`` is a keyword (``name``) or
-    a command-line option (``--recipe``).
+    ``listing`` says where a long list is printed (the console script puts both in its own
+    words: ``cli.checks.in_cli_words``).
 
     Example:
         >>> error = unknown_name("model name", "name", "resnet51", ["resnet50", "resnet18"])
@@ -39,11 +39,6 @@ argument should be one of ['resnet50', 'resnet18']. Received: name='resnet51'
     allowed = list(allowed)
     where = f" of {listing}" if listing else ""
     shown = allowed if len(allowed) <= LISTED_NAMES else f"the {len(allowed)} names{where}"
-    if argument.startswith("--"):
-        return ValueError(
-            f"Unknown {what} {value!r}.{hint} {argument} should be one of {shown}{extra}. "
-            f"Received: {argument} {value!r}"
-        )
     return ValueError(
         f"Unknown {what} {value!r}.{hint} The `{argument}` argument should be one of "
         f"{shown}{extra}. Received: {argument}={value!r}"

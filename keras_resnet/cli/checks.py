@@ -65,7 +65,7 @@ def check_arguments(args: argparse.Namespace) -> None:
         for family, depth in registry.check_nets(args.families, args.depths):
             registry.family_recipe(args.dataset, family, depth)
     if command in ("evaluate", "predict"):
-        _check_model(args.model, "model" if command == "evaluate" else "--model")
+        _check_model(args.model)
     if command in ("evaluate", "predict", "study") and args.dataset is not None:
         _check_dataset(args.dataset)
     if command in ("train", "evaluate", "predict") and args.weights is not None:
@@ -81,7 +81,7 @@ def check_arguments(args: argparse.Namespace) -> None:
         _check_export(args)
 
 
-def _check_model(name_or_file: str, argument: str) -> None:
+def _check_model(name_or_file: str) -> None:
     """A ``.keras`` file that exists, or a model name (``models.get_spec``'s check)."""
     if name_or_file.endswith(".keras"):
         if not os.path.isfile(name_or_file):
@@ -94,7 +94,7 @@ def _check_model(name_or_file: str, argument: str) -> None:
         )
     from keras_resnet import models
 
-    models.get_spec(name_or_file, argument=argument)
+    models.get_spec(name_or_file, argument="model")  # --model or MODEL, as in_cli_words says
 
 
 def _check_weights_file(weights: str) -> None:

@@ -37,11 +37,7 @@ def _model_from(name_or_file: str, weights: str | None):
                 f"--weights {weights!r} with {name_or_file!r}"
             )
         return recipes.load_model(name_or_file)
-    if os.path.splitext(name_or_file)[1] or os.sep in name_or_file:
-        raise ValueError(
-            "The model should be a model name (see `keras-resnet models`) or a saved `.keras` "
-            f"file. Received: {name_or_file!r}"
-        )
+    # (a name that looks like a file was refused by cli.checks before Keras started)
     options = {} if weights is None else {"weights": None if weights == "none" else weights}
     return models.get_model(name_or_file, **options)  # carries its checkpoint
 
