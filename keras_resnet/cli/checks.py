@@ -79,6 +79,23 @@ def check_arguments(args: argparse.Namespace) -> None:
             )
     if command == "export":
         _check_export(args)
+    if command == "finetune":
+        _check_finetune(args)
+    if command == "evaluate" and args.images is not None and not os.path.isdir(args.images):
+        raise FileNotFoundError(f"--images {args.images!r} is not a folder.")
+
+
+def _check_finetune(args: argparse.Namespace) -> None:
+    """The images folder, the model name, a weights file and the split, before Keras starts."""
+    from keras_resnet import models
+    from keras_resnet.data.folder_split import check_validation_split
+
+    if not os.path.isdir(args.images):
+        raise FileNotFoundError(f"IMAGES {args.images!r} is not a folder.")
+    models.get_spec(args.arch, argument="arch")
+    if args.weights is not None:
+        _check_weights_file(args.weights)
+    check_validation_split(args.validation_split)
 
 
 def _check_model(name_or_file: str) -> None:

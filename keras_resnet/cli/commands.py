@@ -9,6 +9,7 @@ Example:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import io
 import os
@@ -16,6 +17,7 @@ import sys
 import time
 from collections.abc import Sequence
 
+from keras_resnet.cli import finetune as cli_finetune
 from keras_resnet.cli import weights as cli_weights
 from keras_resnet.cli.checks import check_arguments, in_cli_words
 from keras_resnet.cli.output import emit_json, printable
@@ -148,13 +150,14 @@ def _interrupted(args) -> int:
     from keras_resnet.recipes.run_folder import resume_state
 
     where = "before it finished"
-    if args.command == "train":
+    if args.command in ("train", "finetune"):
+        output = _train_output(args) if args.command == "train" else cli_finetune.output_dir(args)
+        epochs = 0
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            try:  # the epochs the run resumes after
-                epochs = resume_state(os.path.join(_train_output(args), "backup"))[0]
-            except ValueError:  # damaged: the next run says so
-                epochs = 0
+            for backup in ("backup", "backup_whole"):  # a fine-tuning run's two phases
+                with contextlib.suppress(ValueError):  # damaged: the next run says so
+                    epochs = max(epochs, resume_state(os.path.join(output, backup))[0])
         where = f"after epoch {epochs}"
     elif args.command == "study":
         where = "(finished nets are kept, the current one at its last epoch)"
@@ -189,6 +192,8 @@ def _study(args) -> int:
 def _evaluate(args) -> int:
     from keras_resnet import recipes
 
+    if args.images is not None:
+        return _evaluate_images(args)
     result = recipes.evaluate(
         _model_from(args.model, args.weights), args.dataset, split=args.split, crops=args.crops,
         data_dir=args.data_dir, batch_size=args.batch_size, limit=args.limit,
@@ -200,6 +205,23 @@ def _evaluate(args) -> int:
     if "top5_accuracy" in result:
         line += f", top-5 {100 * result['top5_accuracy']:.2f}%"
     print(line + f" on {result['examples']:,} images")
+    return 0
+
+
+def _evaluate_images(args) -> int:
+    """``evaluate MODEL --images DIR``: accuracy and per-class accuracy on a labelled folder."""
+    from keras_resnet import recipes
+
+    model = _model_from(args.model, args.weights)
+    result = recipes.evaluate_folder(model, args.images, batch_size=args.batch_size)
+    if emit_json(args.json, result) and args.json == "-":
+        return 0
+    print(f"{printable(args.images)}: accuracy {100 * result['accuracy']:.2f}% on "
+          f"{result['images']:,} images")  # fmt: skip
+    for name, accuracy in result["per_class_accuracy"].items():
+        if accuracy is not None:
+            count = result["class_counts"][name]
+            print(f"  {printable(name)}: {100 * accuracy:.2f}% of {count:,}")
     return 0
 
 
@@ -324,6 +346,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "predict": _predict,
         "export": _export,
         "weights": cli_weights.run,
+        "finetune": cli_finetune.run,
     }
     if args.command is None:
         parser.print_help()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 
+from keras_resnet.cli import finetune as cli_finetune
 from keras_resnet.cli import weights as cli_weights
 from keras_resnet.cli.checks import positive_int
 from keras_resnet.cli.output import add_json_option
@@ -140,7 +141,11 @@ def _add_evaluate(commands) -> None:
         "model", help="a .keras file (e.g. runs/RECIPE/best.keras) or a model name (resnet50)"
     )
     evaluate.add_argument("--weights", help=WEIGHTS_HELP)
-    evaluate.add_argument("--dataset", required=True, help="dataset name, e.g. fashion_mnist")
+    source = evaluate.add_mutually_exclusive_group(required=True)
+    source.add_argument("--dataset", help="dataset name, e.g. fashion_mnist")
+    source.add_argument(
+        "--images", help="a folder with one sub-folder of images per class (of the model's)"
+    )
     evaluate.add_argument("--split", default="test", help="TFDS split (default: test)")
     evaluate.add_argument(
         "--crops",
@@ -226,5 +231,6 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     for add in (_add_listings, _add_train, _add_study, _add_evaluate, _add_predict, _add_export):
         add(commands)
+    cli_finetune.add_parser(commands)
     cli_weights.add_parser(commands)
     return parser

@@ -101,6 +101,11 @@ class FolderImages(keras.utils.PyDataset):
         positions = np.arange(first, first + len(chosen), dtype=np.int32)
         return (np.stack(images), positions), self.labels[chosen]
 
+    def start_at(self, epoch: int) -> None:
+        """Read epoch ``epoch``'s order at the next ``fit``'s first epoch (a resumed run, or
+        the next phase of one)."""
+        self.epoch, self._begun = int(epoch), False
+
     def on_epoch_begin(self) -> None:
         # Counted here: Keras also calls on_epoch_end when it merely resets its iterator.
         if self._begun:

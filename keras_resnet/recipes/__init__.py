@@ -31,6 +31,8 @@ _WHERE = {
     "TrainResult": "training",
     "train": "training",
     "evaluate": "evaluation",
+    "evaluate_folder": "folder_evaluation",
+    "fine_tune": "fine_tuning",
 }
 
 __all__ = sorted(_WHERE)

@@ -95,3 +95,36 @@ def plot_depth_study(
     figure.tight_layout()
     figure.savefig(path)
     return path
+
+
+def plot_confusion(confusion, class_names, path: str, *, title: str = "") -> str:
+    """Write a PNG of a confusion matrix (rows: true class, columns: predicted), each cell
+    the share of its row in percent. Returns ``path``.
+
+    Example:
+        >>> import os, tempfile
+        >>> path = os.path.join(tempfile.mkdtemp(), "confusion.png")
+        >>> plot_confusion([[3, 1], [0, 4]], ["a", "b"], path) == path
+        True
+    """
+    import numpy as np
+
+    counts = np.asarray(confusion, dtype=float)
+    shares = 100 * counts / np.maximum(counts.sum(axis=1, keepdims=True), 1)
+    size = max(4.0, 0.5 * len(class_names) + 2)
+    figure = Figure(figsize=(size, size), dpi=100)
+    axis = figure.subplots()
+    axis.imshow(shares, cmap="Blues", vmin=0, vmax=100)
+    ticks = range(len(class_names))
+    axis.set_xticks(ticks, class_names, rotation=90)
+    axis.set_yticks(ticks, class_names)
+    if len(class_names) <= 20:  # numbers stay readable
+        for (row, column), share in np.ndenumerate(shares):
+            colour = "white" if share > 50 else "black"
+            axis.text(column, row, f"{share:.0f}", ha="center", va="center", color=colour)
+    axis.set_xlabel("predicted class")
+    axis.set_ylabel("true class")
+    axis.set_title(title)
+    figure.tight_layout()
+    figure.savefig(path)
+    return path

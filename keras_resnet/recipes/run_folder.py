@@ -22,8 +22,10 @@ from keras_resnet.lock import LOCK_FILE
 from keras_resnet.vocabulary import PIPELINES
 
 #: What a run writes into its folder (the lock file aside).
-RUN_FILES = ("recipe.json", "history.csv", "last.keras", "best.keras", "error.png", "metrics.json")
-RUN_FOLDERS = ("logs", "backup")
+RUN_FILES = ("recipe.json", "history.csv", "last.keras", "best.keras", "error.png", "metrics.json",
+             "split.json", "confusion.png")  # fmt: skip
+#: ``backup_whole/``: a fine-tuning run's second phase (its optimizer is another one).
+RUN_FOLDERS = ("logs", "backup", "backup_whole")
 WEIGHTS = "latest.weights.h5"
 METADATA = "training_metadata.json"
 PREVIOUS = ".bkp"  # the suffix BackupAndRestore(double_checkpoint=True) gives the copies
@@ -246,7 +248,7 @@ def _put_in_place(backup_dir: str) -> None:
         os.replace(partial, target)
 
 
-def check_state_fits(model, output_dir: str) -> None:
+def check_state_fits(model, output_dir: str, backup: str = "backup") -> None:
     """Load a run's resume state into ``model`` as Keras' ``BackupAndRestore`` will, and
     refuse in one line a state whose weights do not fit it (another pipeline's model, or
     another network's), instead of Keras' list of every layer it could not load.
@@ -254,7 +256,7 @@ def check_state_fits(model, output_dir: str) -> None:
     Example:
         >>> check_state_fits(None, "/nonexistent/run")  # no resume state: nothing to check
     """
-    path = os.path.join(output_dir, "backup", WEIGHTS)
+    path = os.path.join(output_dir, backup, WEIGHTS)
     if not os.path.isfile(path):
         return
     if model.optimizer is not None and not model.optimizer.built:
@@ -322,7 +324,8 @@ def record_pipeline(backup_dir: str, pipeline: str) -> None:
     write_text_atomic(os.path.join(backup_dir, PIPELINE), pipeline + "\n")
 
 
-def check_resume(output_dir: str, num_epochs: int, steps_per_epoch: int) -> int:
+def check_resume(output_dir: str, num_epochs: int, steps_per_epoch: int,
+                 backup: str = "backup") -> int:  # fmt: skip
     """Check a run folder's history and resume state against each other and against this
     run's plan; returns the finished epochs the run resumes after. Where the latest state
     cannot be used and its ``.bkp`` copy can (``resume_state``), the copy is put in its place.
@@ -338,7 +341,7 @@ def check_resume(output_dir: str, num_epochs: int, steps_per_epoch: int) -> int:
     """
     history_path = os.path.join(output_dir, "history.csv")
     rows = read_run_history(history_path)
-    backup = os.path.join(output_dir, "backup")
+    backup = os.path.join(output_dir, backup)
     done, weights = resume_state(backup, rows)
     metadata = os.path.join(backup, METADATA)
     if done > num_epochs:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import importlib.util
 import json
 import math
 import os
@@ -18,14 +17,9 @@ import keras
 from keras_resnet import data, models
 from keras_resnet.checkpoint import Checkpoint, Preprocessing
 from keras_resnet.data.memory import InMemoryDataset, load_in_memory
-from keras_resnet.io import read_json, write_json_atomic, write_text_atomic
-from keras_resnet.lock import directory_lock
+from keras_resnet.io import write_json_atomic
 from keras_resnet.recipes import registry
-from keras_resnet.recipes.callbacks import (
-    AtomicModelCheckpoint,
-    ResumableCSVLogger,
-    read_history,
-)
+from keras_resnet.recipes.callbacks import read_history
 from keras_resnet.recipes.distribute import (
     is_chief,
     is_multiworker,
@@ -40,11 +34,8 @@ from keras_resnet.recipes.in_memory import (
 )
 from keras_resnet.recipes.plot import plot_error_curves
 from keras_resnet.recipes.recipe import Recipe
+from keras_resnet.recipes.run_claim import claim, run_callbacks
 from keras_resnet.recipes.run_folder import (
-    RUN_FILES,
-    RUN_FOLDERS,
-    DamagedRunFileError,
-    check_not_foreign,
     check_pipeline,
     check_resume,
     check_state_fits,
@@ -98,48 +89,21 @@ def dtype_policy(name: str | None):
         keras.config.set_dtype_policy(previous)
 
 
-def _holds_run_of(output_dir: str, recipe: Recipe) -> bool:
-    """Whether ``output_dir`` holds a run of ``recipe`` (its ``recipe.json``, read once here);
-    a run of another recipe, or of other settings, is refused."""
-    path = os.path.join(output_dir, "recipe.json")
-    if not os.path.isfile(path):
-        return False
-    previous = read_json(path)
-    if previous != json.loads(recipe.to_json()):
-        name = previous.get("name") if isinstance(previous, dict) else None
-        raise ValueError(
-            f"The `output_dir` {output_dir!r} holds a run of recipe {name!r} "
-            f"with other settings than {recipe.name!r}; choose another output_dir or delete it."
-        )
-    return True
-
-
 #: What a finished run's metrics.json always holds (what the CLI and the study read).
 FINISHED_METRICS = ("recipe", "test_accuracy", "test_error", "iterations", "epochs")
 
 
-def _finished_run(output_dir: str) -> TrainResult | None:
-    """The stored result of the finished run in ``output_dir`` (one of this recipe), or None."""
-    metrics_path = os.path.join(output_dir, "metrics.json")
-    if not os.path.isfile(metrics_path):
-        return None
-    metrics = read_json(metrics_path)
-    missing = [k for k in FINISHED_METRICS if not isinstance(metrics, dict) or k not in metrics]
-    if missing:
-        raise DamagedRunFileError(metrics_path, f"it lacks {', '.join(missing)}")
+def stored_result(output_dir: str, metrics: dict) -> TrainResult:
+    """The result of the finished run in ``output_dir``: its metrics and ``last.keras``.
+
+    Example:
+        >>> stored_result("runs/fm20", {"recipe": "x"}).history is None  # doctest: +SKIP
+        True
+    """
     from keras_resnet.models.saved import load_model
 
     model = load_model(os.path.join(output_dir, "last.keras"))
     return TrainResult(model=model, history=None, metrics=metrics, output_dir=output_dir)
-
-
-def _remove_outputs(output_dir: str) -> None:
-    for name in RUN_FILES:
-        path = os.path.join(output_dir, name)
-        if os.path.isfile(path):
-            os.remove(path)
-    for name in RUN_FOLDERS:
-        shutil.rmtree(os.path.join(output_dir, name), ignore_errors=True)
 
 
 def check_policy(mixed_precision) -> None:
@@ -343,15 +307,12 @@ def train(
                                         steps_per_execution)  # fmt: skip
     recipe = compressed(recipe, per_epoch * num_epochs) if compress_schedule else recipe
     chief = is_chief()
-    if chief:
-        check_not_foreign(output_dir)  # before the lock file is made there
-    # One run per output directory (a second one stops here, before writing anything).
-    lock = directory_lock(output_dir, purpose=f"a run of {recipe.name}") if chief else None
-    with lock or contextlib.nullcontext():
-        held = _holds_run_of(output_dir, recipe)  # another recipe's run: refused now
-        finished = _finished_run(output_dir) if held else None
+    settings = json.loads(recipe.to_json())
+    with claim(output_dir, settings, purpose=f"a run of {recipe.name}", chief=chief,
+               required=FINISHED_METRICS) as run:  # fmt: skip
+        finished = run.finished
         if finished is not None and not overwrite:
-            return finished
+            return stored_result(output_dir, finished)
         # Only the chief writes outputs; other workers back up into a scratch directory.
         work_dir = output_dir if chief else tempfile.mkdtemp(prefix="keras_resnet_worker_")
         done = check_resume(work_dir, num_epochs, per_epoch) if finished is None else 0
@@ -369,10 +330,7 @@ def train(
                                     recipe.batch_size if scale_lr else 1.0,
                                     steps_per_execution=steps_per_execution)  # fmt: skip
             check_state_fits(model, work_dir)  # a resume state that fits another model: refused
-        if finished is not None:
-            _remove_outputs(output_dir)  # --overwrite: only now that the new run can start
-        if chief and (finished is not None or not held):
-            write_text_atomic(os.path.join(output_dir, "recipe.json"), recipe.to_json())
+        run.begin()  # --overwrite removes the old outputs only now that the new run can start
         record_pipeline(os.path.join(work_dir, "backup"), pipeline)
         if is_multiworker(strategy):
             patch_for_multiworker(model, strategy, next(iter(data_feeds.train)))
@@ -598,36 +556,15 @@ def _compile_all(model, network, recipe: Recipe, about: dict, *, lr_scale: float
 
 def _callbacks(recipe: Recipe, schedule, work_dir: str, output_dir: str | None,
                network: keras.Model) -> list:  # fmt: skip
-    """NaN stop, warm-up end, plateau drops, the chief's outputs (``network`` is the model
-    saved); and last, resumption: an epoch's row and models are written before its resume
-    state, so a kill between the two trains that epoch again (its row is then replaced) and
-    never leaves it out."""
-    callbacks = [keras.callbacks.TerminateOnNaN()]
+    """The recipe's warm-up end and plateau drops, then every run's (``run_callbacks``)."""
+    callbacks = []
     if schedule is not None and recipe.warmup_until_error is not None:
         callbacks.append(WarmupUntilError(schedule, recipe.warmup_until_error))
     if recipe.plateau:
         callbacks.append(
             keras.callbacks.ReduceLROnPlateau("val_accuracy", factor=0.1, patience=5, mode="max")
         )
-    if output_dir is not None:
-        history = read_history(os.path.join(output_dir, "history.csv"))  # of earlier runs
-        callbacks += [
-            ResumableCSVLogger(os.path.join(output_dir, "history.csv")),
-            AtomicModelCheckpoint(os.path.join(output_dir, "last.keras"), target=network),
-            AtomicModelCheckpoint(
-                os.path.join(output_dir, "best.keras"),
-                target=network,
-                monitor="val_accuracy",
-                initial_value_threshold=max(history.get("val_accuracy", []), default=None),
-            ),
-        ]
-        if importlib.util.find_spec("tensorflow") is not None:  # it writes through tf.summary
-            callbacks.append(keras.callbacks.TensorBoard(os.path.join(output_dir, "logs")))
-    # train() removes backup/ once metrics.json is written (Keras would at the end of fit).
-    backup = keras.callbacks.BackupAndRestore(
-        os.path.join(work_dir, "backup"), double_checkpoint=True, delete_checkpoint=False
-    )
-    return [*callbacks, backup]
+    return [*callbacks, *run_callbacks(work_dir, output_dir, network)]
 
 
 def _fit(model, data_feeds: _Feeds, num_epochs: int, per_epoch: int, global_batch: int, *,
