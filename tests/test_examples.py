@@ -40,20 +40,17 @@ def photos(tmp_path):
 
 
 @pytest.mark.slow
-def test_fine_tune_trains_head_then_whole_network(photos, tmp_path, capsys):
+def test_fine_tune_example_runs_the_recipe_and_predicts_with_its_model(photos, tmp_path, capsys):
     import fine_tune
 
-    out = tmp_path / "tuned.keras"
-    fine_tune.main([str(photos), "--arch", "resnet20", "--image-size", "32", "--batch-size", "4",
-                    "--head-epochs", "1", "--tune-epochs", "1", "--output", str(out)])  # fmt: skip
-    assert out.exists()
-    assert "classes ['blue', 'red']" in capsys.readouterr().out
-    # The saved model carries its preprocessing and class names: predict needs nothing else.
-    import predict
-
-    assert predict.main([str(out), str(photos / "red" / "0.png"), "--top", "2"]) == 0
+    out = tmp_path / "run"
+    fine_tune.main([str(photos), "--arch", "resnet20", "--weights", "none", "--image-size",
+                    "32", "--batch-size", "4", "--epochs", "2", "--output", str(out)])  # fmt: skip
+    assert (out / "best.keras").exists() and (out / "split.json").exists()
     printed = capsys.readouterr().out
-    assert "red (" in printed and "blue (" in printed and "class " not in printed
+    assert "blue: " in printed and "red: " in printed
+    # The saved model carries its preprocessing and class names: predict needs nothing else.
+    assert "red " in printed.splitlines()[-1] and "blue " in printed.splitlines()[-1]
 
 
 def test_predict_example_classifies_and_skips_bad_files(photos, tmp_path, capsys):
@@ -73,12 +70,14 @@ def test_predict_example_classifies_and_skips_bad_files(photos, tmp_path, capsys
 def test_fine_tune_from_zoo_weights_normalises_like_the_checkpoint(photos, warm_cache, tmp_path):
     import fine_tune
 
-    out = tmp_path / "tuned.keras"
+    out = tmp_path / "run"
     fine_tune.main([str(photos), "--arch", "resnet18", "--image-size", "32", "--batch-size", "4",
-                    "--head-epochs", "1", "--tune-epochs", "1", "--output", str(out)])  # fmt: skip
-    model = keras.saving.load_model(out)
-    normalize = model.get_layer("normalize")
-    np.testing.assert_allclose(np.ravel(normalize.mean), [0.485, 0.456, 0.406], rtol=1e-6)
+                    "--epochs", "2", "--output", str(out)])  # fmt: skip
+    model = keras.saving.load_model(out / "last.keras")
+    normalize = model.get_layer("normalize")  # (x - mean) / std as scale and offset
+    mean, std = np.array([0.485, 0.456, 0.406]), np.array([0.229, 0.224, 0.225])
+    np.testing.assert_allclose(normalize.scale, 1 / std, rtol=1e-6)
+    np.testing.assert_allclose(normalize.offset, -mean / std, rtol=1e-6)
     backbone = model.get_layer("resnet18")
     # The zoo's weights were loaded, and BN ran in inference mode: its statistics are untouched.
     np.testing.assert_array_equal(backbone.get_layer("conv1_bn").moving_mean.numpy(),
@@ -104,16 +103,15 @@ def test_examples_start_quietly_and_refuse_in_one_line(photos, tmp_path, monkeyp
         assert error.count("\n") == 1, error
         return error
 
-    (tmp_path / "out.keras").mkdir()  # --output a folder: refused before any training
-    error = refused("fine_tune", [str(photos), "--output", str(tmp_path / "out.keras")])
-    assert "should name a file, not a folder" in error
-    error = refused("fine_tune", [str(photos), "--output", str(tmp_path / "m.h5")])
-    assert "--output should be a .keras file" in error
+    (tmp_path / "notes").mkdir()  # --output a folder of the user's: refused before training
+    (tmp_path / "notes" / "todo.txt").write_text("mine")
+    error = refused("fine_tune", [str(photos), "--output", str(tmp_path / "notes")])
+    assert "is not empty and holds no keras_resnet run" in error
     monkeypatch.setattr(constants, "HF_HUB_OFFLINE", True)  # offline, nothing cached
     monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
     monkeypatch.setattr(constants, "HF_HUB_CACHE", str(tmp_path / "hf"))
     error = refused("fine_tune", [str(photos), "--arch", "resnet18", "--image-size", "32",
-                                  "--output", str(tmp_path / "m.keras")])  # fmt: skip
+                                  "--output", str(tmp_path / "run")])  # fmt: skip
     assert "keras-resnet weights download resnet18.tv_in1k" in error
 
     def no_network(address, *args, **kwargs):

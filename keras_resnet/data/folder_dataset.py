@@ -29,7 +29,7 @@ import keras
 import numpy as np
 
 from keras_resnet.data.folder_split import FolderSplit
-from keras_resnet.data.images import MODES, decode_image, readable_files
+from keras_resnet.data.images import MODES, decode_image
 from keras_resnet.vocabulary import check_choice, check_positive
 
 
@@ -124,8 +124,7 @@ def split_images(
     workers: int = 1,
 ) -> tuple[FolderImages, FolderImages | None]:
     """The training batches (shuffled, epoch ``epoch`` first) and the held-out batches (in
-    order; None without a held-out part) of a recorded ``split``; files Pillow cannot decode
-    are skipped and named in one warning per part.
+    order; None without a held-out part) of ``split`` (whose files ``split_folder`` checked).
 
     Example:
         >>> from keras_resnet.data.folder_split import split_folder
@@ -137,7 +136,6 @@ def split_images(
         if not files:
             parts.append(None)
             continue
-        files, labels = readable_files(files, labels, split.root, caller=f"{part} images")
         parts.append(FolderImages(files, labels, image_size=image_size, channels=channels,
                                   batch_size=batch_size, shuffle=shuffle, seed=seed,
                                   epoch=epoch, workers=workers))  # fmt: skip

@@ -23,7 +23,7 @@ import os
 
 import numpy as np
 
-from keras_resnet.data.images import list_images
+from keras_resnet.data.images import list_images, readable_files
 from keras_resnet.io import write_json_atomic
 
 #: The file a run folder records its split in.
@@ -91,8 +91,11 @@ including) 1. Received: validation_split=1.5
     return float(validation_split)
 
 
-def split_folder(images_dir: str, *, validation_split: float = 0.2, seed: int = 0) -> FolderSplit:
-    """Split ``images_dir`` (one sub-folder per class) per class: ``round(n *
+def split_folder(images_dir: str, *, validation_split: float = 0.2, seed: int = 0,
+                 caller: str = "split_folder") -> FolderSplit:  # fmt: skip
+    """Split the images of ``images_dir`` (one sub-folder per class) that Pillow can decode
+    in full (the others are skipped and named in one warning, ``caller`` saying who skipped
+    them) per class: ``round(n *
     validation_split)`` of a class's ``n`` images held out (at least one when
     ``validation_split`` is above 0), chosen by a permutation seeded with ``seed`` and the
     class's name. A class with too few images to keep one for training and hold one out is
@@ -106,6 +109,7 @@ def split_folder(images_dir: str, *, validation_split: float = 0.2, seed: int = 
     """
     validation_split = check_validation_split(validation_split)
     files, labels, class_names = list_images(images_dir)
+    files, labels = readable_files(files, labels, images_dir, caller=caller)
     root = os.path.abspath(images_dir)
     train, validation = [], []
     for label, name in enumerate(class_names):

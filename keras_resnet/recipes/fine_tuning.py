@@ -118,7 +118,7 @@ def fine_tune(
                                    class_weight, workers)  # fmt: skip
     validation_split = check_validation_split(validation_split)
     output_dir = output_dir or default_output_dir(images_dir)
-    split = split_folder(images_dir, validation_split=validation_split, seed=seed)
+    split = split_folder(images_dir, validation_split=validation_split, seed=seed, caller=NAME)
     settings = _settings(images_dir, arch, weights, image_size, batch_size, epochs, head_epochs,
                          validation_split, seed, learning_rate, head_learning_rate,
                          mixed_precision, class_weight)  # fmt: skip
@@ -131,6 +131,7 @@ def fine_tune(
             same_split(recorded, images_dir, validation_split, seed)
             split = recorded
         _log_counts(split, log)
+        keras.utils.set_random_seed(seed)  # the new head's weights, dropout
         with dtype_policy(mixed_precision):
             network, backbone, train, held_out = _build(arch, weights, split, image_size,
                                                         batch_size, seed, workers)  # fmt: skip

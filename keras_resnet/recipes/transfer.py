@@ -58,12 +58,13 @@ def _pretrained_file(path: str, arch: str) -> keras.Model:
         return load_model(path)
     import h5py
 
+    # Keras names a weights file's groups by layer type and order: the stem is the first
+    # Conv2D, the classifier (where there is one) the only Dense.
     with h5py.File(path, "r") as handle:
-        head = handle.get("layers/predictions/vars/1")
+        head = handle.get("layers/dense/vars/1")
         classes = None if head is None else int(head.shape[0])
-        stem = [handle[n].shape for n in ("layers/conv1/vars/0", "layers/conv1_conv/vars/0")
-                if n in handle]  # fmt: skip
-    channels = stem[0][2] if stem else 3
+        stem = handle.get("layers/conv2d/vars/0")
+        channels = 3 if stem is None else int(stem.shape[2])
     size = 32 if models.get_spec(arch).family == "cifar" else 224
     shape = (size, size, channels)
     return models.get_model(arch, include_top=classes is not None, classes=classes or 1000,

@@ -166,18 +166,18 @@ def _frozen_batchnorm_fine_tuning() -> dict:
     import keras
     import numpy as np
 
-    sys.path.insert(0, os.path.join(ROOT, "examples"))
-    from fine_tune import build
+    from keras_resnet.recipes import transfer
 
-    model, backbone = build("resnet20", ["a", "b", "c"], 32, None)
-    backbone.trainable = True
+    backbone, _ = transfer.pretrained_backbone("resnet20", None, 32)
+    model = transfer.transfer_classifier(
+        backbone, ["a", "b", "c"], mean=(0.5,) * 3, std=(1.0,) * 3, origin="test", arch="resnet20"
+    )
+    transfer.set_phase(backbone, "whole")  # as recipes.fine_tune's second phase
     norms = [x for x in backbone.layers if isinstance(x, keras.layers.BatchNormalization)]
-    for layer in norms:  # as examples/fine_tune.py's second stage
-        layer.trainable = False
     before = [np.array(w) for x in norms for w in (x.moving_mean, x.moving_variance)]
     kernel = np.array(backbone.get_layer("conv1_conv").kernel)
     rng = np.random.default_rng(0)
-    x = rng.uniform(0, 1, (16, 32, 32, 3)).astype("float32")  # as fine_tune.py feeds it
+    x = rng.uniform(0, 1, (16, 32, 32, 3)).astype("float32")  # [0, 1] images, as it is fed
     model.compile(optimizer=keras.optimizers.SGD(0.1), loss="sparse_categorical_crossentropy")
     model.fit(x, rng.integers(0, 3, 16), batch_size=8, epochs=1, verbose=0)
     after = [np.array(w) for x in norms for w in (x.moving_mean, x.moving_variance)]
