@@ -164,7 +164,7 @@ def test_the_command_refuses_bad_arguments_before_keras_starts(tmp_path, capsys)
 
 
 def _command(tree, output) -> list[str]:
-    return [sys.executable, "-m", "keras_resnet.cli", "finetune", tree, "--arch", "resnet20",
+    return [sys.executable, "-m", "keras_resnet.cli", "finetune", str(tree), "--arch", "resnet20",
             "--weights", "none", "--image-size", "32", "--batch-size", "4", "--epochs", "3",
             "--head-epochs", "1", "--output", str(output)]  # fmt: skip
 
@@ -178,11 +178,16 @@ def _epochs(output, backup: str) -> int:
 
 
 def test_a_killed_run_resumes_in_either_phase_and_ctrl_c_says_one_line(tree, tmp_path):
+    import shutil
+
+    tree = shutil.copytree(tree, tmp_path / "photos")  # it grows below
     output = tmp_path / "run"
     first = subprocess.Popen(_command(tree, output), stdout=subprocess.DEVNULL,
                              stderr=subprocess.DEVNULL)  # fmt: skip
     signal_when([(first, lambda: _epochs(output, "backup") >= 1, signal.SIGKILL)])
     first.wait()  # killed -9 at the end of the head phase
+    recorded = _json(output, "split.json")
+    Image.new("RGB", (20, 24)).save(tree / "ants" / "new.png")  # not in the recorded split
     second = subprocess.Popen(_command(tree, output), stdout=subprocess.DEVNULL,
                               stderr=subprocess.PIPE, text=True)  # fmt: skip
     signal_when([(second, lambda: _epochs(output, "backup_whole") >= 2, signal.SIGINT)])
@@ -191,8 +196,11 @@ def test_a_killed_run_resumes_in_either_phase_and_ctrl_c_says_one_line(tree, tmp
     assert error.strip().splitlines()[-1] == (
         "keras-resnet finetune: interrupted after epoch 2; rerun the same command to resume"
     )
-    result = recipes.fine_tune(tree, output_dir=str(output), weights=None, verbose=0,
-                               **{**SETTINGS, "epochs": 3})  # fmt: skip
+    with pytest.warns(UserWarning, match="broken.jpg"):
+        result = recipes.fine_tune(str(tree), output_dir=str(output), weights=None, verbose=0,
+                                   **{**SETTINGS, "epochs": 3})  # fmt: skip
+    assert _json(output, "split.json") == recorded  # the resumed run held out what it held out
+    assert result.metrics["class_counts"]["ants"] == {"training": 6, "held_out": 2}
     with open(output / "history.csv") as f:
         rows = list(csv.DictReader(f))
     assert [int(r["epoch"]) for r in rows] == [0, 1, 2]

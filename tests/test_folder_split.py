@@ -113,16 +113,18 @@ def test_folder_images_feed_fit_in_a_seeded_order_per_epoch(tmp_path):
 def test_a_split_feeds_training_and_held_out_batches_skipping_bad_files(tmp_path):
     from keras_resnet.data.folder_dataset import split_images
 
-    root = _tree(tmp_path / "photos", {"cats": 6, "dogs": 6})
-    split = split_folder(root, validation_split=0.5, seed=0)
-    broken = os.path.join(root, split.train[0][0])
+    root = _tree(tmp_path / "photos", {"cats": 7, "dogs": 6})
+    broken = os.path.join(root, "cats", "000.png")
     with open(broken, "wb") as handle:
         handle.write(b"not an image")
-    with pytest.warns(UserWarning, match=r"training images: skipped 1 of 6 files .*not a readable"):
-        train, held_out = split_images(split, image_size=8, batch_size=4)
-    assert len(train.files) == 5 and broken not in train.files and train.shuffle
+    with pytest.warns(UserWarning, match=r"split_folder: skipped 1 of 13 files .*not a readable"):
+        split = split_folder(root, validation_split=0.5, seed=0)
+    assert split.counts() == {"cats": (3, 3), "dogs": (3, 3)}  # split among the readable ones
+    train, held_out = split_images(split, image_size=8, batch_size=4)
+    assert len(train.files) == 6 and broken not in train.files and train.shuffle
     assert held_out.files == split.files("validation")[0] and not held_out.shuffle
-    assert split_images(split_folder(root, validation_split=0), image_size=8)[1] is None
+    with pytest.warns(UserWarning, match="skipped 1 of 13"):
+        assert split_images(split_folder(root, validation_split=0), image_size=8)[1] is None
 
 
 def test_random_resized_crops_are_seeded_by_place_and_cover_the_asked_area():
