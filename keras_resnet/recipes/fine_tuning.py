@@ -96,7 +96,8 @@ def fine_tune(
         output_dir: The run folder (default ``runs/fine_tune_<folder name>``).
         image_size: Images are resized to ``image_size`` x ``image_size``.
         epochs: Epochs in all; the first ``head_epochs`` (default half, at least one)
-            train the head alone, the rest the whole net with BatchNormalization frozen.
+            train the head alone, the rest the whole net with BatchNormalization frozen
+            (with random weights BN trains: it has no statistics to keep).
         validation_split: The share of each class held out (stratified, seeded by
             ``seed``); 0 holds none out (``best.keras`` then follows training accuracy).
         learning_rate, head_learning_rate: Adam's rates for the whole net and the head.
@@ -136,7 +137,8 @@ def fine_tune(
             network, backbone, train, held_out = _build(arch, weights, split, image_size,
                                                         batch_size, seed, workers)  # fmt: skip
             model = AugmentFolderBatches(network, seed=seed)
-            plan = _Plan(output_dir, head_epochs, epochs, len(train), held_out is not None)
+            plan = _Plan(output_dir, head_epochs, epochs, len(train), held_out is not None,
+                         pretrained=weights is not None)  # fmt: skip
             done = plan.resume_point()
             run.begin()
             record_split(split, output_dir)
@@ -258,9 +260,9 @@ class _Plan:
     resume state is checked against ``history.csv`` as ``train``'s is."""
 
     def __init__(self, output_dir: str, head_epochs: int, epochs: int, per_epoch: int,
-                 validates: bool):  # fmt: skip
+                 validates: bool, *, pretrained: bool = True):  # fmt: skip
         self.output_dir, self.head_epochs, self.epochs = output_dir, head_epochs, epochs
-        self.per_epoch, self.validates = per_epoch, validates
+        self.per_epoch, self.validates, self.pretrained = per_epoch, validates, pretrained
         self.history = keras.callbacks.History()  # (empty where every epoch was done)
 
     def resume_point(self) -> int:
@@ -278,7 +280,7 @@ class _Plan:
         first, last = (0, self.head_epochs) if phase == "head" else (self.head_epochs, self.epochs)
         if last == first or done > last:  # no epochs, or the second phase's state stands
             return
-        set_phase(backbone, phase)
+        set_phase(backbone, phase, freeze_batch_norm=self.pretrained)  # random BN: it trains
         model.compile(optimizer=keras.optimizers.Adam(learning_rate),
                       loss="sparse_categorical_crossentropy", metrics=["accuracy"])  # fmt: skip
         model.optimizer.build(model.trainable_variables)

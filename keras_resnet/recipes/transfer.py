@@ -159,11 +159,12 @@ def transfer_classifier(backbone: keras.Model, class_names, *, mean, std, origin
     return ResNetModel(inputs, outputs, checkpoint=carried, name=f"{arch}_fine_tuned")
 
 
-def set_phase(backbone: keras.Model, phase: str) -> None:
+def set_phase(backbone: keras.Model, phase: str, *, freeze_batch_norm: bool = True) -> None:
     """``"head"``: the backbone frozen; ``"whole"``: trainable but for its
-    BatchNormalization layers (Keras 3's ``fit`` trains a backbone called with
-    ``training=False`` in training mode, keras-team/keras#20285; a frozen BN runs in
-    inference mode).
+    BatchNormalization layers where ``freeze_batch_norm`` (pretrained statistics: Keras 3's
+    ``fit`` trains a backbone called with ``training=False`` in training mode,
+    keras-team/keras#20285, while a frozen BN runs in inference mode). Random weights have no
+    statistics worth keeping: ``freeze_batch_norm=False`` lets BN train.
 
     Example:
         >>> backbone, _ = pretrained_backbone("resnet20", None, 32)
@@ -172,7 +173,7 @@ def set_phase(backbone: keras.Model, phase: str) -> None:
         True
     """
     backbone.trainable = phase == "whole"
-    if phase == "whole":
+    if phase == "whole" and freeze_batch_norm:
         for layer in backbone.layers:
             if isinstance(layer, keras.layers.BatchNormalization):
                 layer.trainable = False
