@@ -8,7 +8,7 @@ set -euo pipefail
 DATA=$(realpath "$1"); RUNS=$2; mkdir -p "$RUNS"; cd "$RUNS"
 KERAS_RESNET_FASHION_MNIST_DIR=$DATA/pretrain keras-resnet train --recipe fashion_mnist_resnet20 \
   --steps 1200 --steps-per-epoch 240 --compress-schedule --seed 0 --output pretrain5
-common=(--arch resnet20 --image-size 28 --batch-size 32 --epochs 30 --validation-split 0)
+common=(--arch resnet20 --image-size 32 --batch-size 32 --epochs 30 --validation-split 0)
 for n in 20 100; do
   for seed in 0 1; do
     keras-resnet finetune "$DATA/target$n" "${common[@]}" --seed $seed \
