@@ -252,3 +252,18 @@ def test_the_readme_quickstart_runs_as_written(fashion_dir, tmp_path, monkeypatc
     assert "25,610,152 parameters" in printed  # Keras' count: with BN's moving statistics
     assert "Prediction(" in printed and "'dogs'" in printed and "'cats'" in printed
     assert os.path.isfile("runs/photos/best.keras") and os.path.isfile("runs/fm20/metrics.json")
+
+
+def test_random_weights_without_a_held_out_split_train_batch_norm_and_log_no_na(tree, tmp_path):
+    output = tmp_path / "run"
+    with pytest.warns(UserWarning, match="broken.jpg"):
+        result = recipes.fine_tune(tree, output_dir=str(output), weights=None, verbose=0,
+                                   **{**SETTINGS, "epochs": 1, "head_epochs": 0},
+                                   validation_split=0)  # fmt: skip
+    with open(output / "history.csv") as f:
+        header = f.readline().strip().split(",")
+    assert "val_loss" not in header and "NA" not in (output / "history.csv").read_text()
+    assert "validation_accuracy" not in result.metrics and (output / "best.keras").exists()
+    backbone = next(layer for layer in result.model.layers if hasattr(layer, "layers"))
+    moving = backbone.get_layer("conv1_bn").moving_mean.numpy()
+    assert np.abs(moving).max() > 0  # random BN statistics have nothing to keep: BN trained

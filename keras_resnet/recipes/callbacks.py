@@ -62,6 +62,8 @@ class ResumableCSVLogger(keras.callbacks.CSVLogger):
         logs["iterations"] = int(optimizer.iterations.numpy())
         logs["learning_rate"] = float(keras.ops.convert_to_numpy(optimizer.learning_rate))
         logs["epoch_seconds"] = time.perf_counter() - self._epoch_start
+        if self.keys is None:  # Keras adds val_ columns of "NA" to a run that validates not
+            self.keys = sorted(logs)
         super().on_epoch_end(epoch, logs)
 
 
