@@ -381,3 +381,23 @@ def test_quiet_tfds_hides_its_notes_on_an_unprepared_dataset(tmp_path, capfd):
         assert not tfds.builder("mnist", data_dir=str(tmp_path)).is_prepared()
     captured = capfd.readouterr()
     assert "dataset_info.json" not in captured.err + captured.out
+
+
+def test_a_resume_state_whose_optimizer_differs_is_refused_not_skipped(tmp_path):
+    import keras
+
+    from keras_resnet.recipes.run_folder import check_state_fits
+
+    def model(optimizer):
+        net = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+        net.compile(optimizer=optimizer, loss="mse")
+        net.fit(np.zeros((4, 3)), np.zeros((4, 2)), verbose=0)
+        return net
+
+    (tmp_path / "backup").mkdir()
+    model(keras.optimizers.SGD(0.1, momentum=0.9)).save_weights(
+        str(tmp_path / "backup" / "latest.weights.h5")
+    )
+    with pytest.raises(ValueError, match=r"optimizer state does not fit the optimizer of this run"):
+        check_state_fits(model(keras.optimizers.Adam()), str(tmp_path))  # Keras only warns
+    check_state_fits(model(keras.optimizers.SGD(0.1, momentum=0.9)), str(tmp_path))

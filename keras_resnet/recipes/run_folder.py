@@ -261,8 +261,8 @@ def check_state_fits(model, output_dir: str, backup: str = "backup") -> None:
         return
     if model.optimizer is not None and not model.optimizer.built:
         model.optimizer.build(model.trainable_variables)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # Keras warns of each variable before it gives up
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")  # Keras warns of each variable before it gives up
         try:
             model.load_weights(path)
         except ValueError as error:
@@ -270,6 +270,13 @@ def check_state_fits(model, output_dir: str, backup: str = "backup") -> None:
             raise DamagedRunFileError(path, f"its weights do not fit the model of this run "
                                  f"(pipeline={recorded_pipeline(os.path.dirname(path))!r}; "
                                  f"Keras: {first})") from None  # fmt: skip
+    # An optimizer of other variables is only warned of, and its state left out: the run
+    # would resume with a fresh optimizer and its iteration count at 0.
+    skipped = [str(w.message) for w in caught if "Skipping variable loading for optimizer"
+               in str(w.message)]  # fmt: skip
+    if skipped:
+        raise DamagedRunFileError(path, "its optimizer state does not fit the optimizer of this "
+                                  f"run (Keras: {skipped[0].strip()[:160]})")  # fmt: skip
 
 
 def recorded_pipeline(backup_dir: str) -> str | None:
