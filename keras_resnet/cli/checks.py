@@ -46,6 +46,22 @@ def positive_int(text: str) -> int:
     return value
 
 
+def positive_float(text: str) -> float:
+    """An argparse ``type``: a number above 0.
+
+    Example:
+        >>> positive_float("1e-4")
+        0.0001
+    """
+    try:
+        value = float(text)
+    except ValueError:
+        value = None
+    if value is None or not value > 0:
+        raise argparse.ArgumentTypeError(f"should be a number above 0. Received: {text}")
+    return value
+
+
 def check_arguments(args: argparse.Namespace) -> None:
     """Refuse what the command's arguments name wrongly, before Keras starts.
 

@@ -147,7 +147,7 @@ def _interrupted(args) -> int:
     """Ctrl-C: one line instead of a traceback; 130, the shell's code for SIGINT."""
     import warnings
 
-    from keras_resnet.recipes.run_folder import resume_state
+    from keras_resnet.recipes.run_folder import PHASE_BACKUPS, resume_state
 
     where = "before it finished"
     if args.command in ("train", "finetune"):
@@ -155,7 +155,7 @@ def _interrupted(args) -> int:
         epochs = 0
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            for backup in ("backup", "backup_whole"):  # a fine-tuning run's two phases
+            for backup in PHASE_BACKUPS.values():  # a fine-tuning run has one per phase
                 with contextlib.suppress(ValueError):  # damaged: the next run says so
                     epochs = max(epochs, resume_state(os.path.join(output, backup))[0])
         where = f"after epoch {epochs}"

@@ -10,28 +10,12 @@ import argparse
 import os
 import sys
 
-from keras_resnet.cli.checks import positive_int
+from keras_resnet.cli.checks import positive_float, positive_int
 from keras_resnet.cli.output import printable
 
 #: What a fine-tuning run writes, as the command lists it.
 OUTPUTS = ("best.keras", "last.keras", "history.csv", "metrics.json", "error.png",
            "confusion.png", "split.json")  # fmt: skip
-
-
-def positive_float(text: str) -> float:
-    """An argparse ``type``: a number above 0.
-
-    Example:
-        >>> positive_float("1e-4")
-        0.0001
-    """
-    try:
-        value = float(text)
-    except ValueError:
-        value = None
-    if value is None or not value > 0:
-        raise argparse.ArgumentTypeError(f"should be a number above 0. Received: {text}")
-    return value
 
 
 def add_parser(commands) -> None:

@@ -30,7 +30,7 @@ from keras_resnet.recipes.callbacks import read_history
 from keras_resnet.recipes.folder_evaluation import confusion_matrix, confusion_metrics
 from keras_resnet.recipes.plot import plot_confusion, plot_error_curves
 from keras_resnet.recipes.run_claim import claim, run_callbacks
-from keras_resnet.recipes.run_folder import check_resume, check_state_fits
+from keras_resnet.recipes.run_folder import PHASE_BACKUPS, check_resume, check_state_fits
 from keras_resnet.recipes.training import (
     Throughput,
     TrainResult,
@@ -51,8 +51,6 @@ from keras_resnet.vocabulary import check_choice, check_positive, check_seed
 NAME = "fine_tune"
 #: What a finished fine-tuning run's metrics.json holds.
 FINISHED = ("recipe", "iterations", "epochs", "class_counts")
-#: Each phase's resume state (their optimizers differ: the head's, then the whole net's).
-BACKUPS = {"head": "backup", "whole": "backup_whole"}
 _CONSTRUCTOR_DEFAULT = "default"
 
 
@@ -150,7 +148,8 @@ def fine_tune(
         metrics = _final_metrics(model, network, held_out, split, plan, start, throughput)
         metrics.update(arch=arch, weights=None if weights is None else str(weights))
         _write_outputs(output_dir, metrics, split)
-        for folder in BACKUPS.values():  # only now that metrics.json and the models are written
+        # The resume states go only now that metrics.json and the models are written.
+        for folder in PHASE_BACKUPS.values():
             shutil.rmtree(os.path.join(output_dir, folder), ignore_errors=True)
         return TrainResult(network, plan.history, metrics, output_dir)
 
@@ -267,10 +266,11 @@ class _Plan:
 
     def resume_point(self) -> int:
         """The epochs finished: the second phase's state, else the first's."""
-        whole = check_resume(self.output_dir, self.epochs, self.per_epoch, BACKUPS["whole"])
+        whole = check_resume(self.output_dir, self.epochs, self.per_epoch, PHASE_BACKUPS["whole"])
         if whole:
             return whole
-        return check_resume(self.output_dir, self.head_epochs, self.per_epoch, BACKUPS["head"])
+        head = PHASE_BACKUPS["head"]
+        return check_resume(self.output_dir, self.head_epochs, self.per_epoch, head)
 
     def run_phase(self, model, network, backbone, phase: str, learning_rate: float, done: int,
                   throughput, *, train, held_out, class_weight, callbacks,
@@ -285,12 +285,12 @@ class _Plan:
                       loss="sparse_categorical_crossentropy", metrics=["accuracy"])  # fmt: skip
         model.optimizer.build(model.trainable_variables)
         model.optimizer.iterations.assign(first * self.per_epoch)
-        check_state_fits(model, self.output_dir, BACKUPS[phase])  # loads it: refused if unfit
+        check_state_fits(model, self.output_dir, PHASE_BACKUPS[phase])  # loads it: refused if unfit
         start = max(first, done)
         if start >= last:
             return  # the first phase's final state is loaded
         train.start_at(start)
-        own = run_callbacks(self.output_dir, self.output_dir, network, backup=BACKUPS[phase],
+        own = run_callbacks(self.output_dir, self.output_dir, network, backup=PHASE_BACKUPS[phase],
                             monitor="val_accuracy" if self.validates else "accuracy")  # fmt: skip
         self.history = model.fit(
             train, epochs=last, initial_epoch=start, validation_data=held_out,

@@ -24,8 +24,9 @@ from keras_resnet.vocabulary import PIPELINES
 #: What a run writes into its folder (the lock file aside).
 RUN_FILES = ("recipe.json", "history.csv", "last.keras", "best.keras", "error.png", "metrics.json",
              "split.json", "confusion.png")  # fmt: skip
-#: ``backup_whole/``: a fine-tuning run's second phase (its optimizer is another one).
-RUN_FOLDERS = ("logs", "backup", "backup_whole")
+#: Each phase's resume state: a fine-tuning run's second phase has its own (another optimizer).
+PHASE_BACKUPS = {"head": "backup", "whole": "backup_whole"}
+RUN_FOLDERS = ("logs", *PHASE_BACKUPS.values())
 WEIGHTS = "latest.weights.h5"
 METADATA = "training_metadata.json"
 PREVIOUS = ".bkp"  # the suffix BackupAndRestore(double_checkpoint=True) gives the copies
