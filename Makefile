@@ -27,6 +27,15 @@ $(VENV)/.installed-test: setup.py | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	touch $@ $(VENV)/.installed-run
 
+# A Python where only ".[jax]" is installed (no TensorFlow, no PyTorch): the fine-tuning
+# command's TensorFlow-free test runs in it (tests/helpers.py, python_with_only_jax).
+JAX_VENV ?= .venv-jax
+$(JAX_VENV)/.installed: setup.py
+	$(PYTHON) -m venv $(JAX_VENV)
+	$(JAX_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(JAX_VENV)/bin/python -m pip install --quiet -e ".[jax]"
+	touch $@
+
 # Fashion-MNIST from Debian where apt is available; otherwise TFDS downloads it on first use.
 fashion-mnist:
 	@if [ ! -d /usr/share/datasets/fashion-mnist ] && command -v apt-get >/dev/null 2>&1; then \
@@ -39,9 +48,9 @@ demo: $(VENV)/.installed-run fashion-mnist
 	$(BIN)/keras-resnet train --recipe fashion_mnist_resnet20 --steps 300 --steps-per-epoch 100 \
 	  --compress-schedule --seed 0 --output $(DEMO_DIR)
 
-test: $(VENV)/.installed-test
+test: $(VENV)/.installed-test $(JAX_VENV)/.installed
 	$(BIN)/python -m pip check  # TensorFlow, Keras and the export runtimes fit together
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	KERAS_RESNET_JAX_PYTHON=$(JAX_VENV)/bin/python $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 test-fast: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)

@@ -8,11 +8,11 @@ process, rounds interleaved:
 
 - keras idiom: ``keras.utils.image_dataset_from_directory`` (tf.data) and ``fit`` on
   Rescaling(1/255) + RandomFlip + the backbone + a new head (TensorFlow; the Keras guide's);
-- fine_tune: what ``recipes.fine_tune`` trains (``FolderImages`` batches, scaling, random
-  resized crop and flip inside the compiled step, ``transfer_classifier``), on TensorFlow,
-  JAX and PyTorch.
+- fine_tune: what ``recipes.fine_tune`` trains (``FolderImages`` batches through
+  ``fit_feed``, scaling, random resized crop and flip inside the compiled step,
+  ``transfer_classifier``), on TensorFlow, JAX and PyTorch.
 
-Prints training images/s (the first two steps left out) and the ratio to the Keras idiom.
+Prints training images/s (the first step left out) and the ratio to the Keras idiom.
 
     python bench/fine_tune.py [--images 512] [--image-size 160] [--steps 6] [--rounds 2]
 """
@@ -68,7 +68,7 @@ def measure(path: str, root: str, size: int, steps: int) -> float:
     import keras
 
     from keras_resnet.data import folder_split
-    from keras_resnet.data.folder_dataset import FolderImages
+    from keras_resnet.data.folder_dataset import FolderImages, fit_feed
     from keras_resnet.recipes.training import Throughput
 
     split = folder_split.split_folder(root, validation_split=0)
@@ -79,7 +79,7 @@ def measure(path: str, root: str, size: int, steps: int) -> float:
         ).repeat()
         model = _idiom_model(size, len(split.class_names))
     else:
-        data = FolderImages(files, labels, image_size=size, batch_size=32, shuffle=True)
+        data = fit_feed(FolderImages(files, labels, image_size=size, batch_size=32, shuffle=True))
         model = _fine_tune_model(size, len(split.class_names))
     model.compile(optimizer=keras.optimizers.Adam(1e-5),
                   loss="sparse_categorical_crossentropy", metrics=["accuracy"])  # fmt: skip

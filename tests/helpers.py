@@ -163,3 +163,29 @@ def write_idx(path, array, compress: bool = False) -> None:
     header = bytes([0, 0, 8, array.ndim]) + b"".join(d.to_bytes(4, "big") for d in array.shape)
     with (gzip.open if compress else open)(path, "wb") as f:
         f.write(header + np.asarray(array).astype(np.uint8).tobytes())
+
+
+#: Set by ``make test``: the Python of a venv where only ``pip install -e ".[jax]"`` was run.
+JAX_ONLY_PYTHON = "KERAS_RESNET_JAX_PYTHON"
+
+
+def python_with_only_jax(code: str, folder, *, timeout: float = 600):
+    """Run ``code`` on the JAX backend in the Python ``make test`` installed only ``.[jax]``
+    into (``$KERAS_RESNET_JAX_PYTHON``), after checking that neither TensorFlow nor PyTorch
+    is there; without it, in ``python_without_tensorflow``'s. Its stdout words and stderr.
+    """
+    import os
+
+    env = {**os.environ, "KERAS_BACKEND": "jax"}
+    python = os.environ.get(JAX_ONLY_PYTHON)
+    if not python:
+        return python_without_tensorflow(code, folder, timeout=timeout, env=env)
+    probe = (
+        "import importlib.util as u; print([m for m in ('tensorflow', 'torch') if u.find_spec(m)])"
+    )
+    found = subprocess.run([python, "-c", probe], capture_output=True, text=True, check=True)
+    assert found.stdout.strip() == "[]", f"{python} is not a JAX-only Python: {found.stdout}"
+    result = subprocess.run([python, "-c", code], capture_output=True, text=True,
+                            timeout=timeout, env=env)  # fmt: skip
+    assert result.returncode == 0, result.stderr[-3000:]
+    return result.stdout.split(), result.stderr

@@ -14,7 +14,7 @@ import sys
 import h5py
 import numpy as np
 import pytest
-from helpers import python_without_tensorflow, random_bn_statistics, signal_when
+from helpers import python_with_only_jax, random_bn_statistics, signal_when
 from PIL import Image
 
 import keras_resnet
@@ -221,9 +221,8 @@ def test_the_command_runs_without_tensorflow(tree, tmp_path, tmp_path_factory):
         "import keras\n"
         "print('exit', code, keras.backend.backend(), 'tensorflow' in sys.modules)\n"
     )
-    env = {**os.environ, "KERAS_BACKEND": "jax"}
     farm = tmp_path_factory.getbasetemp() / "without_tensorflow"
-    words, errors = python_without_tensorflow(code, farm, env=env)
+    words, errors = python_with_only_jax(code, farm)
     assert words[-4:] == ["exit", "0", "jax", "False"], errors[-2000:]
     assert "held-out accuracy" in " ".join(words) and "accuracy" in words
 

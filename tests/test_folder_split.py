@@ -110,6 +110,27 @@ def test_folder_images_feed_fit_in_a_seeded_order_per_epoch(tmp_path):
     assert len(history.history["loss"]) == 2 and threaded.epoch == 1  # epochs 0 and 1 read
 
 
+def test_the_fit_feed_reads_each_epoch_as_the_batches_do_from_a_resumed_epoch(tmp_path):
+    import itertools
+
+    import numpy as np
+
+    from keras_resnet.data.folder_dataset import FolderImages, fit_feed
+
+    root = _tree(tmp_path / "photos", {"cats": 5, "dogs": 4})
+    files, labels = split_folder(root, validation_split=0).files("training")
+    batches = FolderImages(files, labels, image_size=8, batch_size=4, shuffle=True, seed=1,
+                           workers=2)  # fmt: skip
+    fed = list(itertools.islice(fit_feed(batches, first_epoch=1), 6))  # epochs 1 and 2
+    expected = [batches.read(epoch, index) for epoch in (1, 2) for index in range(3)]
+    for ((x, positions), y), ((want_x, want_positions), want_y) in zip(fed, expected, strict=True):
+        assert np.array_equal(x, want_x) and np.array_equal(y, want_y)
+        assert np.asarray(positions).tolist() == want_positions.tolist()
+    assert [np.asarray(p).tolist()[0] for (_, p), _ in fed] == [9, 13, 17, 18, 22, 26]
+    once = [np.asarray(y).tolist() for _, y in fit_feed(batches, repeat=False)]
+    assert once == [batches.read(0, i)[1].tolist() for i in range(3)]
+
+
 def test_a_split_feeds_training_and_held_out_batches_skipping_bad_files(tmp_path):
     from keras_resnet.data.folder_dataset import split_images
 

@@ -84,20 +84,26 @@ class FolderImages(keras.utils.PyDataset):
     def __len__(self) -> int:
         return math.ceil(len(self.files) / self.batch_size)
 
-    def order(self) -> np.ndarray:
-        """The files' order in the current epoch."""
+    def order(self, epoch: int | None = None) -> np.ndarray:
+        """The files' order in ``epoch`` (default: the current one)."""
         if not self.shuffle:
             return np.arange(len(self.files))
-        return np.random.default_rng([self.seed, self.epoch]).permutation(len(self.files))
+        epoch = self.epoch if epoch is None else epoch
+        return np.random.default_rng([self.seed, epoch]).permutation(len(self.files))
 
     def __getitem__(self, index: int) -> tuple[tuple[np.ndarray, np.ndarray], np.ndarray]:
+        return self.read(self.epoch, index)
+
+    def read(self, epoch: int, index: int) -> tuple[tuple[np.ndarray, np.ndarray], np.ndarray]:
+        """Batch ``index`` of epoch ``epoch``: a function of the two alone (and the files,
+        the seed), whatever the current epoch."""
         if not 0 <= index < len(self):
             raise IndexError(f"batch {index} of {len(self)}")
         start = index * self.batch_size
-        chosen = self.order()[start : start + self.batch_size]
+        chosen = self.order(epoch)[start : start + self.batch_size]
         size = (self.image_size, self.image_size)
         images = [decode_image(self.files[i], self.channels, size, draft=True) for i in chosen]
-        first = self.epoch * len(self.files) + start
+        first = epoch * len(self.files) + start
         positions = np.arange(first, first + len(chosen), dtype=np.int32)
         return (np.stack(images), positions), self.labels[chosen]
 
@@ -111,6 +117,50 @@ class FolderImages(keras.utils.PyDataset):
         if self._begun:
             self.epoch += 1
         self._begun = True
+
+
+def fit_feed(images: FolderImages, *, first_epoch: int = 0, repeat: bool = True):
+    """What ``fit`` reads ``images`` through, from epoch ``first_epoch`` on (one epoch when
+    not ``repeat``): the PyDataset itself on JAX and PyTorch; on TensorFlow a tf.data pipeline
+    that calls ``images.read`` batch by batch (``Dataset.range`` mapped through
+    ``numpy_function``, ``images.workers`` batches at a time). Keras' own wrapping of a
+    PyDataset, ``Dataset.from_generator``, slowed the training step itself (not the
+    reading) by about a third; ``bench/fine_tune.py``, docs/benchmarks.md. A repeated feed
+    is endless: pass ``steps_per_epoch=len(images)``.
+
+    Example:
+        >>> import tempfile
+        >>> from PIL import Image
+        >>> file = os.path.join(tempfile.mkdtemp(), "a.png")
+        >>> Image.new("RGB", (8, 8)).save(file)
+        >>> feed = fit_feed(FolderImages([file] * 3, [0, 1, 2], image_size=4, batch_size=2),
+        ...                 first_epoch=1, repeat=False)
+        >>> [np.asarray(labels).tolist() for _, labels in feed]
+        [[0, 1], [2]]
+    """
+    if keras.backend.backend() != "tensorflow":
+        images.start_at(first_epoch)
+        return images
+    import tensorflow as tf
+
+    per_epoch, size = len(images), images.image_size
+
+    def read(step):
+        (pixels, positions), labels = images.read(int(step) // per_epoch, int(step) % per_epoch)
+        return pixels, positions, labels
+
+    def batch(step):
+        pixels, positions, labels = tf.numpy_function(
+            read, [step], [tf.uint8, tf.int32, tf.int32], stateful=False
+        )
+        pixels.set_shape((None, size, size, images.channels))
+        positions.set_shape((None,))
+        labels.set_shape((None,))
+        return (pixels, positions), labels
+
+    first = first_epoch * per_epoch
+    steps = tf.data.Dataset.range(first, first + per_epoch if not repeat else 2**62)
+    return steps.map(batch, num_parallel_calls=images.workers, deterministic=True).prefetch(1)
 
 
 def split_images(

@@ -15,7 +15,7 @@ import time
 import keras
 import numpy as np
 
-from keras_resnet.data.folder_dataset import FolderImages, split_images
+from keras_resnet.data.folder_dataset import FolderImages, fit_feed, split_images
 from keras_resnet.data.folder_split import (
     FolderSplit,
     check_validation_split,
@@ -289,13 +289,13 @@ class _Plan:
         start = max(first, done)
         if start >= last:
             return  # the first phase's final state is loaded
-        train.start_at(start)
         own = run_callbacks(self.output_dir, self.output_dir, network, backup=PHASE_BACKUPS[phase],
                             monitor="val_accuracy" if self.validates else "accuracy")  # fmt: skip
+        held_out = None if held_out is None else fit_feed(held_out, repeat=False)
         self.history = model.fit(
-            train, epochs=last, initial_epoch=start, validation_data=held_out,
-            class_weight=class_weight, callbacks=[*own, throughput, *callbacks],
-            shuffle=False, verbose=verbose,
+            fit_feed(train, first_epoch=start), epochs=last, initial_epoch=start,
+            steps_per_epoch=len(train), validation_data=held_out, class_weight=class_weight,
+            callbacks=[*own, throughput, *callbacks], shuffle=False, verbose=verbose,
         )  # fmt: skip
 
 
@@ -316,7 +316,7 @@ def _final_metrics(model, network, held_out, split: FolderSplit, plan: _Plan, st
         "images_per_second": throughput.images_per_second,
     }
     if held_out is not None:
-        scores = model.evaluate(held_out, return_dict=True, verbose=0)
+        scores = model.evaluate(fit_feed(held_out, repeat=False), return_dict=True, verbose=0)
         measured = confusion_metrics(confusion_matrix(network, held_out, len(split.class_names)),
                                      split.class_names)  # fmt: skip
         metrics.update(
