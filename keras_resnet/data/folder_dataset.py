@@ -28,6 +28,7 @@ import os
 import keras
 import numpy as np
 
+from keras_resnet.data.feed import step_feed
 from keras_resnet.data.folder_split import FolderSplit
 from keras_resnet.data.images import MODES, decode_image
 from keras_resnet.vocabulary import check_choice, check_positive
@@ -121,12 +122,10 @@ class FolderImages(keras.utils.PyDataset):
 
 def fit_feed(images: FolderImages, *, first_epoch: int = 0, repeat: bool = True):
     """What ``fit`` reads ``images`` through, from epoch ``first_epoch`` on (one epoch when
-    not ``repeat``): the PyDataset itself on JAX and PyTorch; on TensorFlow a tf.data pipeline
-    that calls ``images.read`` batch by batch (``Dataset.range`` mapped through
-    ``numpy_function``, ``images.workers`` batches at a time). Keras' own wrapping of a
-    PyDataset, ``Dataset.from_generator``, slowed the training step itself (not the
-    reading) by about a third; ``bench/fine_tune.py``, docs/benchmarks.md. A repeated feed
-    is endless: pass ``steps_per_epoch=len(images)``.
+    not ``repeat``): the PyDataset itself (its workers decoding) on JAX and PyTorch; on
+    TensorFlow ``data.feed.step_feed`` over ``images.read``, ``images.workers`` batches at a
+    time (Keras' ``from_generator`` wrapping of a PyDataset slowed the training step itself
+    by a third). A repeated feed is endless: pass ``steps_per_epoch=len(images)``.
 
     Example:
         >>> import tempfile
@@ -141,26 +140,10 @@ def fit_feed(images: FolderImages, *, first_epoch: int = 0, repeat: bool = True)
     if keras.backend.backend() != "tensorflow":
         images.start_at(first_epoch)
         return images
-    import tensorflow as tf
-
-    per_epoch, size = len(images), images.image_size
-
-    def read(step):
-        (pixels, positions), labels = images.read(int(step) // per_epoch, int(step) % per_epoch)
-        return pixels, positions, labels
-
-    def batch(step):
-        pixels, positions, labels = tf.numpy_function(
-            read, [step], [tf.uint8, tf.int32, tf.int32], stateful=False
-        )
-        pixels.set_shape((None, size, size, images.channels))
-        positions.set_shape((None,))
-        labels.set_shape((None,))
-        return (pixels, positions), labels
-
+    per_epoch = len(images)
     first = first_epoch * per_epoch
-    steps = tf.data.Dataset.range(first, first + per_epoch if not repeat else 2**62)
-    return steps.map(batch, num_parallel_calls=images.workers, deterministic=True).prefetch(1)
+    return step_feed(lambda step: images.read(step // per_epoch, step % per_epoch), first,
+                     None if repeat else first + per_epoch, parallel=images.workers)  # fmt: skip
 
 
 def split_images(
