@@ -50,7 +50,7 @@ demo: $(VENV)/.installed-run fashion-mnist
 
 test: $(VENV)/.installed-test $(JAX_VENV)/.installed
 	$(BIN)/python -m pip check  # TensorFlow, Keras and the export runtimes fit together
-	KERAS_RESNET_JAX_PYTHON=$(JAX_VENV)/bin/python $(BIN)/python -m pytest $(PYTEST_ARGS)
+	KERAS_RESNET_JAX_PYTHON=$(abspath $(JAX_VENV))/bin/python $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 test-fast: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)

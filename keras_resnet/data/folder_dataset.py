@@ -97,7 +97,15 @@ class FolderImages(keras.utils.PyDataset):
 
     def read(self, epoch: int, index: int) -> tuple[tuple[np.ndarray, np.ndarray], np.ndarray]:
         """Batch ``index`` of epoch ``epoch``: a function of the two alone (and the files,
-        the seed), whatever the current epoch."""
+        the seed), whatever the current epoch.
+
+        Example:
+            >>> batches = FolderImages(["a.png"] * 5, [0] * 5, image_size=8, batch_size=2)
+            >>> batches.read(3, 3)
+            Traceback (most recent call last):
+            ...
+            IndexError: batch 3 of 3
+        """
         if not 0 <= index < len(self):
             raise IndexError(f"batch {index} of {len(self)}")
         start = index * self.batch_size
