@@ -39,6 +39,14 @@ def backed_up_epochs(run_folder) -> int:
         return 0
 
 
+def start_interruptible(command: list[str], **popen) -> subprocess.Popen:
+    """Start ``command`` so that SIGINT reaches it as Ctrl-C: a shell without job control
+    starts background jobs (a suite run with ``&``) with SIGINT ignored, and Python keeps an
+    ignored SIGINT, so the child gets the default disposition back."""
+    default = lambda: signal.signal(signal.SIGINT, signal.SIG_DFL)  # noqa: E731
+    return subprocess.Popen(command, preexec_fn=default, **popen)
+
+
 def signal_when(stops, timeout: float = 300) -> None:
     """Watch several runs at once: ``stops`` holds ``(process, ready, signal)`` triples; each
     process gets its signal as soon as its ``ready()`` holds. Fails if one ends first or time

@@ -14,7 +14,12 @@ import sys
 import h5py
 import numpy as np
 import pytest
-from helpers import python_with_only_jax, random_bn_statistics, signal_when
+from helpers import (
+    python_with_only_jax,
+    random_bn_statistics,
+    signal_when,
+    start_interruptible,
+)
 from PIL import Image
 
 import keras_resnet
@@ -188,8 +193,8 @@ def test_a_killed_run_resumes_in_either_phase_and_ctrl_c_says_one_line(tree, tmp
     first.wait()  # killed -9 at the end of the head phase
     recorded = _json(output, "split.json")
     Image.new("RGB", (20, 24)).save(tree / "ants" / "new.png")  # not in the recorded split
-    second = subprocess.Popen(_command(tree, output), stdout=subprocess.DEVNULL,
-                              stderr=subprocess.PIPE, text=True)  # fmt: skip
+    second = start_interruptible(_command(tree, output), stdout=subprocess.DEVNULL,
+                                 stderr=subprocess.PIPE, text=True)  # fmt: skip
     # Interrupted in the whole phase: after its second epoch, with four left (an epoch of
     # these tiny images can take a quarter of a second: the signal lands in one of them).
     signal_when([(second, lambda: _epochs(output, "backup_whole") >= 2, signal.SIGINT)])

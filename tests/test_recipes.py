@@ -12,7 +12,7 @@ import sys
 import keras
 import numpy as np
 import pytest
-from helpers import backed_up_epochs, python_output, signal_when
+from helpers import backed_up_epochs, python_output, signal_when, start_interruptible
 
 import keras_resnet
 from keras_resnet import cli, recipes
@@ -311,12 +311,8 @@ def test_deterministic_runs_side_by_side_killed_or_interrupted_are_bit_identical
     log, interrupted_log = tmp_path / "first.log", tmp_path / "interrupted.log"
     with log.open("w") as errors, interrupted_log.open("w") as interrupted_errors:
         first = subprocess.Popen(command("first"), stdout=subprocess.DEVNULL, stderr=errors)
-        # A shell without job control starts background jobs with SIGINT ignored, and Python
-        # keeps an ignored SIGINT: give the child Ctrl-C back, however pytest was started.
-        interrupted = subprocess.Popen(
-            command("interrupted"), stdout=subprocess.DEVNULL, stderr=interrupted_errors,
-            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
-        )  # fmt: skip
+        interrupted = start_interruptible(command("interrupted"), stdout=subprocess.DEVNULL,
+                                          stderr=interrupted_errors)  # fmt: skip
     killed = subprocess.Popen(command("killed"), stdout=subprocess.DEVNULL,
                               stderr=subprocess.DEVNULL)  # fmt: skip
     signal_when([
