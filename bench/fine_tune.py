@@ -8,11 +8,16 @@ process, rounds interleaved:
 
 - keras idiom: ``keras.utils.image_dataset_from_directory`` (tf.data) and ``fit`` on
   Rescaling(1/255) + RandomFlip + the backbone + a new head (TensorFlow; the Keras guide's);
+- torch hand: a hand-written PyTorch loop (channels_last, BatchNorm frozen, the same Adam)
+  of a ResNet-50 in torchvision's layout (``_torch_resnet50``; torchvision itself has no
+  wheel for the CPU-only torch 2.13.0 these machines install), reading the same
+  ``FolderImages`` batches, with the flip in torch;
 - fine_tune: what ``recipes.fine_tune`` trains (``FolderImages`` batches through
   ``fit_feed``, scaling, random resized crop and flip inside the compiled step,
   ``transfer_classifier``), on TensorFlow, JAX and PyTorch.
 
-Prints training images/s (the first step left out) and the ratio to the Keras idiom.
+Prints training images/s (the first step left out) and the ratios to the Keras idiom and to
+the hand-written PyTorch loop.
 
     python bench/fine_tune.py [--images 512] [--image-size 160] [--steps 6] [--rounds 2]
 """
@@ -29,7 +34,7 @@ import sys
 import tempfile
 
 PATHS = (("keras idiom", "tensorflow"), ("fine_tune", "tensorflow"), ("fine_tune", "jax"),
-         ("fine_tune", "torch"))  # fmt: skip
+         ("fine_tune", "torch"), ("torch hand", "torch"))  # fmt: skip
 
 
 def _idiom_model(size: int, classes: int):
@@ -63,6 +68,67 @@ def _fine_tune_model(size: int, classes: int):
     return AugmentFolderBatches(network, seed=0)
 
 
+def _torch_resnet50(classes: int):
+    """torchvision's ``resnet50`` (v1.5: the stride on each bottleneck's 3x3 conv) with a
+    ``classes``-way head, written out because torchvision cannot be installed here."""
+    from torch import nn
+
+    def conv_bn(cin, cout, kernel, stride=1, relu=True):
+        layers = [nn.Conv2d(cin, cout, kernel, stride, kernel // 2, bias=False),
+                  nn.BatchNorm2d(cout)]  # fmt: skip
+        return nn.Sequential(*layers, *([nn.ReLU(inplace=True)] if relu else []))
+
+    class Bottleneck(nn.Module):
+        def __init__(self, cin, width, stride):
+            super().__init__()
+            self.body = nn.Sequential(conv_bn(cin, width, 1), conv_bn(width, width, 3, stride),
+                                      conv_bn(width, width * 4, 1, relu=False))  # fmt: skip
+            down = stride != 1 or cin != width * 4
+            self.shortcut = conv_bn(cin, width * 4, 1, stride, relu=False) if down else None
+
+        def forward(self, x):
+            shortcut = x if self.shortcut is None else self.shortcut(x)
+            return nn.functional.relu(self.body(x) + shortcut)
+
+    blocks, cin = [conv_bn(3, 64, 7, 2), nn.MaxPool2d(3, 2, 1)], 64
+    for stage, (width, count) in enumerate(((64, 3), (128, 4), (256, 6), (512, 3))):
+        for index in range(count):
+            blocks.append(Bottleneck(cin, width, 2 if stage and not index else 1))
+            cin = width * 4
+    return nn.Sequential(*blocks, nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(2048, classes))
+
+
+def torch_hand_rate(files, labels, size: int, steps: int) -> float:
+    """Images/s of the hand-written PyTorch fine-tuning loop (the first step left out)."""
+    import time
+
+    import numpy as np
+    import torch
+
+    from keras_resnet.data.folder_dataset import FolderImages
+
+    batches = FolderImages(files, labels, image_size=size, batch_size=32, shuffle=True)
+    model = _torch_resnet50(int(np.max(labels)) + 1).to(memory_format=torch.channels_last)
+    model.train()
+    for module in model.modules():  # BatchNorm frozen, as in the recipe's whole phase
+        if isinstance(module, torch.nn.BatchNorm2d):
+            module.eval()
+    optimizer = torch.optim.Adam(model.parameters(), 1e-5)
+    generator, seconds = torch.Generator().manual_seed(0), 0.0
+    for step in range(steps + 1):
+        start = time.perf_counter()
+        (images, _), targets = batches.read(0, step % len(batches))
+        x = torch.from_numpy(images).permute(0, 3, 1, 2).float().div_(255).sub_(0.5).div_(0.25)
+        flip = torch.rand(len(x), 1, 1, 1, generator=generator) < 0.5
+        x = torch.where(flip, x.flip(3), x).contiguous(memory_format=torch.channels_last)
+        loss = torch.nn.functional.cross_entropy(model(x), torch.from_numpy(targets).long())
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        seconds += (time.perf_counter() - start) if step else 0.0
+    return steps * 32 / seconds
+
+
 def measure(path: str, root: str, size: int, steps: int) -> float:
     """Training images/s of one path in this process (its backend set before Keras)."""
     import keras
@@ -73,6 +139,8 @@ def measure(path: str, root: str, size: int, steps: int) -> float:
 
     split = folder_split.split_folder(root, validation_split=0)
     files, labels = split.files("training")
+    if path == "torch hand":
+        return torch_hand_rate(files, labels, size, steps)
     if path == "keras idiom":
         data = keras.utils.image_dataset_from_directory(
             root, image_size=(size, size), batch_size=32, shuffle=True, seed=0, verbose=False
@@ -120,13 +188,16 @@ def main() -> None:
         for path, backend in PATHS:
             rates[(path, backend)].append(_child(path, backend, root, args.image_size, args.steps))
     baseline = statistics.median(rates[PATHS[0]])
+    anchor = statistics.median(rates[("torch hand", "torch")])
     rows = []
     for (path, backend), values in rates.items():
         median = statistics.median(values)
         rows.append({"path": path, "backend": backend, "images_per_second": median,
-                     "rounds": values, "ratio": median / baseline})  # fmt: skip
+                     "rounds": values, "ratio": median / baseline,
+                     "ratio_to_torch_hand": median / anchor})  # fmt: skip
         print(f"{path:<12} {backend:<11} {median:7.2f} images/s  "
-              f"({', '.join(f'{v:.2f}' for v in values)})  {median / baseline:.2f}x")  # fmt: skip
+              f"({', '.join(f'{v:.2f}' for v in values)})  {median / baseline:.2f}x the idiom, "
+              f"{median / anchor:.2f}x the PyTorch loop")  # fmt: skip
     print(json.dumps(rows))
 
 

@@ -9,7 +9,7 @@ out. Goals: the recipe at least 0.95x the hand-written Keras fit, and on TensorF
 in-memory path at least 0.95x tf.data. ``--deterministic`` (TensorFlow's op determinism, one
 op at a time) is measured on the memory path.
 
-    python bench/train.py [--data-dir DIR] [--steps 30] [--rounds 2] [--rows tfdata memory]
+    python bench/train.py [--data-dir DIR] [--steps 40] [--rounds 2] [--rows memory xla torch-hand]
 """
 
 from __future__ import annotations
@@ -26,15 +26,67 @@ import time
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 ONE_OP = {"TF_NUM_INTEROP_THREADS": "1"}  # as `keras-resnet train --deterministic` runs
-#: Row name: (what it measures, Keras backend, extra environment).
+#: Row name: (what it measures, Keras backend, extra environment, extra ``train`` arguments).
+#: ``jit_compile`` is not a ``train`` argument: the row compiles the model with it.
 ROWS = {
-    "keras-hand": ("hand-written Keras ResNet-20 fit, tf.data", "tensorflow", {}),
-    "tfdata": ("recipes.train, tf.data, TensorFlow", "tensorflow", {}),
-    "memory": ("recipes.train, memory, TensorFlow", "tensorflow", {}),
-    "deterministic": ("recipes.train, memory, TF, --deterministic", "tensorflow", ONE_OP),
-    "jax": ("recipes.train, memory, JAX", "jax", {}),
-    "torch": ("recipes.train, memory, PyTorch", "torch", {}),
-    "torch-hand": ("hand-written PyTorch ResNet-20 (channels_last)", "torch", {}),
+    "keras-hand": ("hand-written Keras ResNet-20 fit, tf.data", "tensorflow", {}, {}),
+    "tfdata": ("recipes.train, tf.data, TensorFlow", "tensorflow", {}, {"pipeline": "tfdata"}),
+    "memory": ("recipes.train, memory, TensorFlow", "tensorflow", {}, {}),
+    "deterministic": (
+        "recipes.train, memory, TF, --deterministic",
+        "tensorflow",
+        ONE_OP,
+        {"deterministic": True},
+    ),
+    "unfused": (
+        "recipes.train, memory, TF, Keras's unfused BatchNorm",
+        "tensorflow",
+        {},
+        {"fused_bn": False},
+    ),
+    "xla": (
+        "recipes.train, memory, TF, XLA (jit_compile)",
+        "tensorflow",
+        {},
+        {"jit_compile": True},
+    ),
+    "bf16": (
+        "recipes.train, memory, TF, mixed_bfloat16",
+        "tensorflow",
+        {},
+        {"mixed_precision": "mixed_bfloat16"},
+    ),
+    "spe8": (
+        "recipes.train, memory, TF, steps_per_execution 8",
+        "tensorflow",
+        {},
+        {"steps_per_execution": 8},
+    ),
+    "interop1": ("recipes.train, memory, TF, one inter-op thread", "tensorflow", ONE_OP, {}),
+    "jax": ("recipes.train, memory, JAX", "jax", {}, {}),
+    "jax-onednn": (
+        "recipes.train, memory, JAX, XLA's oneDNN thunks",
+        "jax",
+        {"XLA_FLAGS": "--xla_cpu_use_onednn=true"},
+        {},
+    ),
+    "jax-onednn-calls": (
+        "recipes.train, memory, JAX, oneDNN custom calls",
+        "jax",
+        {
+            "XLA_FLAGS": "--xla_cpu_experimental_onednn_custom_call=true --xla_cpu_use_onednn=false"
+            " --xla_cpu_use_xnnpack=false"
+        },
+        {},
+    ),
+    "torch": ("recipes.train, memory, PyTorch", "torch", {}, {}),
+    "torch-compile": (
+        "recipes.train, memory, PyTorch, torch.compile",
+        "torch",
+        {},
+        {"jit_compile": True},
+    ),
+    "torch-hand": ("hand-written PyTorch ResNet-20 (channels_last)", "torch", {}, {}),
 }
 
 
@@ -69,15 +121,28 @@ def keras_hand_rate(data_dir, steps: int) -> float:
     return throughput.images_per_second
 
 
-def recipe_rate(data_dir, steps: int, pipeline: str, deterministic: bool = False) -> float:
-    """Images/s of ``recipes.train("fashion_mnist_resnet20")`` over ``steps`` steps."""
+def recipe_rate(data_dir, steps: int, **options) -> float:
+    """Images/s of ``recipes.train("fashion_mnist_resnet20")`` over ``steps`` steps, with
+    ``options`` passed to ``train`` (``jit_compile`` to every ``compile`` it makes,
+    ``fused_bn=False``: Keras's own BatchNormalization ops)."""
+    import keras
+
     from keras_resnet import recipes
 
+    if not options.pop("fused_bn", True):  # as before the package fused BatchNorm
+        from keras_resnet.recipes import training
+
+        training.fuse_batch_norm = lambda model: 0
+    jit_compile = options.pop("jit_compile", None)
+    if jit_compile is not None:
+        compile_model = keras.Model.compile
+        keras.Model.compile = lambda self, *a, **k: compile_model(
+            self, *a, **k, jit_compile=jit_compile
+        )
     with tempfile.TemporaryDirectory() as out:
         result = recipes.train(
             "fashion_mnist_resnet20", output_dir=out, steps=steps, steps_per_epoch=steps,
-            data_dir=data_dir, seed=0, validation_steps=1, verbose=0,
-            deterministic=deterministic, pipeline=pipeline,
+            data_dir=data_dir, seed=0, validation_steps=1, verbose=0, **options,
         )  # fmt: skip
     return result.metrics["images_per_second"]
 
@@ -155,8 +220,7 @@ def measure(row: str, data_dir, steps: int) -> float:
         return keras_hand_rate(data_dir, steps)
     if row == "torch-hand":
         return torch_hand_rate(data_dir, steps)
-    pipeline = "tfdata" if row == "tfdata" else "memory"
-    return recipe_rate(data_dir, steps, pipeline, deterministic=row == "deterministic")
+    return recipe_rate(data_dir, steps, **ROWS[row][3])
 
 
 def main() -> None:
@@ -173,7 +237,7 @@ def main() -> None:
     rates = {row: [] for row in args.rows}
     for _ in range(args.rounds):
         for row in args.rows:
-            _, backend, env = ROWS[row]
+            _, backend, env, _ = ROWS[row]
             command = [sys.executable, __file__, "--child", row, "--steps", str(args.steps)]
             command += ["--data-dir", args.data_dir] if args.data_dir else []
             output = subprocess.run(

@@ -26,6 +26,7 @@ from keras_resnet.data.folder_split import (
 )
 from keras_resnet.io import write_json_atomic
 from keras_resnet.models import default_weights, get_spec
+from keras_resnet.models.fused_norm import fuse_batch_norm
 from keras_resnet.recipes.callbacks import read_history
 from keras_resnet.recipes.folder_evaluation import confusion_matrix, confusion_metrics
 from keras_resnet.recipes.plot import plot_confusion, plot_error_curves
@@ -134,6 +135,7 @@ def fine_tune(
         with dtype_policy(mixed_precision):
             network, backbone, train, held_out = _build(arch, weights, split, image_size,
                                                         batch_size, seed, workers)  # fmt: skip
+            fuse_batch_norm(network)  # TensorFlow's fused kernel: the same numbers, faster
             model = AugmentFolderBatches(network, seed=seed)
             plan = _Plan(output_dir, head_epochs, epochs, len(train), held_out is not None,
                          pretrained=weights is not None)  # fmt: skip
