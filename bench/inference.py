@@ -34,7 +34,7 @@ from precision import cpu_flags
 
 import keras_resnet
 from keras_resnet import data
-from keras_resnet.deploy import runtimes
+from keras_resnet.deploy import formats
 from keras_resnet.recipes.depth_study import machine_description
 from keras_resnet.recipes.evaluation import load_model
 
@@ -87,7 +87,7 @@ def _paths(model: keras.Model, build, folder: str, calibrate) -> dict:
     for format, quantize, name in EXPORTS:
         path = os.path.join(folder, name)
         calibrate(model, format, path, quantize)
-        paths[_label(format, quantize)] = runtimes.load(format, path, quantize)
+        paths[_label(format, quantize)] = formats.get(format).load(path, quantize)
     return paths
 
 
@@ -120,7 +120,7 @@ def _speed_table(rounds: int) -> None:
 
     def write(model, format, path, quantize):  # unchecked: random weights, speed only
         network = keras_resnet.fold_batchnorm(model)
-        runtimes.write(network, format, path, quantize, calibration)
+        formats.get(format).write(network, path, quantize, calibration)
 
     with tempfile.TemporaryDirectory() as folder:
         paths = {"keras.applications ResNet50 fp32": _keras_forward(
@@ -178,7 +178,7 @@ def main() -> None:
     parser.add_argument("--test-images", type=int, default=2000)
     parser.add_argument("--skip-resnet50", action="store_true", help="table 2 only")
     args = parser.parse_args()
-    versions = runtimes.versions("onnx") | runtimes.versions("openvino", "int8")
+    versions = formats.get("onnx").versions() | formats.get("openvino").versions("int8")
     features = cpu_flags(("avx2", "avx512f", "avx512_vnni", "avx512_bf16", "amx_int8", "amx_bf16"))
     print(f"# {machine_description()} (CPU flags: {features}), {versions}")
     if not args.skip_resnet50:

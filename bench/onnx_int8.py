@@ -28,7 +28,8 @@ from precision import cpu_flags
 
 import keras_resnet
 from keras_resnet import data
-from keras_resnet.deploy import runtimes
+from keras_resnet.deploy import formats
+from keras_resnet.deploy.formats.onnx import quantize_int8
 from keras_resnet.recipes.depth_study import machine_description
 from keras_resnet.recipes.evaluation import load_model
 
@@ -43,13 +44,14 @@ SETTINGS = {
 
 
 def _sessions(model, calibration: np.ndarray, folder: str) -> dict:
-    """The float32 file and one quantized file per setting, each loaded by ``runtimes.load``."""
+    """The float32 file and one quantized file per setting, each loaded by the ONNX adapter."""
     paths = {"fp32": os.path.join(folder, "fp32.onnx")}
-    runtimes.write(keras_resnet.fold_batchnorm(model), "onnx", paths["fp32"], None, None)
+    onnx = formats.get("onnx")
+    onnx.write(keras_resnet.fold_batchnorm(model), paths["fp32"], None, None)
     for index, (label, settings) in enumerate(SETTINGS.items()):
         paths[label] = os.path.join(folder, f"int8_{index}.onnx")
-        runtimes._quantize_onnx(paths["fp32"], paths[label], calibration, **settings)
-    return {label: runtimes.load("onnx", path) for label, path in paths.items()}
+        quantize_int8(paths["fp32"], paths[label], calibration, **settings)
+    return {label: onnx.load(path) for label, path in paths.items()}
 
 
 def main() -> None:

@@ -25,13 +25,6 @@ IMAGENET_STD = (0.229, 0.224, 0.225)
 INTEROP_THREADS_ENV = "TF_NUM_INTEROP_THREADS"
 #: Keras dtype policies a recipe may train under (None: the recipe's, float32 as shipped).
 DTYPE_POLICIES = (None, "float32", "mixed_float16", "mixed_bfloat16")
-#: What ``quantize`` each export format takes (None: the float32 network as trained).
-EXPORT_QUANTIZATIONS = {
-    "tf_saved_model": (None,),
-    "litert": (None, "float16", "int8"),
-    "onnx": (None, "int8"),
-    "openvino": (None, "int8", "bfloat16"),
-}
 #: The ways ``recipes.train`` feeds a recipe: the in-memory path, or tf.data.
 PIPELINES = ("memory", "tfdata")
 

@@ -11,7 +11,7 @@ import pytest
 from helpers import python_output, random_bn_statistics, relative_error
 
 import keras_resnet
-from keras_resnet.deploy import fold_batchnorm, runtimes
+from keras_resnet.deploy import fold_batchnorm, formats
 from keras_resnet.io import sha256_file
 
 CASES = {
@@ -135,7 +135,7 @@ def _against_keras_on_test_images(trained20, format, path, quantize) -> tuple[fl
     points lost."""
     model, images, labels = trained20
     expected = model.predict(images, batch_size=250, verbose=0).argmax(-1)
-    actual = runtimes.run(format, path, images, quantize).argmax(-1)
+    actual = formats.get(format).run(path, images, quantize).argmax(-1)
     return np.mean(actual == expected), np.mean(expected == labels) - np.mean(actual == labels)
 
 
@@ -190,8 +190,8 @@ def test_an_export_beyond_tolerance_raises_and_leaves_nothing(monkeypatch, tmp_p
     from keras_resnet.deploy import ExportToleranceError
 
     model = keras_resnet.ResNet20()
-    run = runtimes.run
-    monkeypatch.setattr(runtimes, "run", lambda *args: run(*args) * 1.01)  # a 1% drift
+    run = formats.ExportFormat.run
+    monkeypatch.setattr(formats.ExportFormat, "run", lambda *args: run(*args) * 1.01)  # a 1% drift
     for format, file in [("onnx", "m.onnx"), ("openvino", "m.xml")]:
         with pytest.raises(ExportToleranceError, match=r"relative error .* > 1e-04"):
             keras_resnet.export(model, tmp_path / file, format=format)

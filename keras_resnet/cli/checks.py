@@ -14,16 +14,15 @@ import os
 import re
 
 from keras_resnet.data.catalog import KNOWN_DATASETS
+from keras_resnet.deploy.formats import QUANTIZATIONS
 from keras_resnet.errors import unknown_name
-from keras_resnet.vocabulary import EXPORT_QUANTIZATIONS
+from keras_resnet.weight_files import WEIGHT_FILE_SUFFIXES  # a value ending otherwise is a name
 
 #: The library's listings, as the console script lists them.
 LISTINGS = {
     "recipes.list_recipes()": "`keras-resnet recipes`",
     "keras_resnet.list_models()": "`keras-resnet models`",
 }
-#: The file names ``--weights`` takes (a value ending otherwise is a name or tag).
-WEIGHT_FILE_SUFFIXES = (".weights.h5", ".keras", ".safetensors", ".h5")
 
 
 def positive_int(text: str) -> int:
@@ -138,7 +137,7 @@ def _check_weights_file(weights: str) -> None:
 def _check_export(args: argparse.Namespace) -> None:
     if not os.path.isfile(args.model):
         raise FileNotFoundError(f"The model file {args.model!r} does not exist.")
-    allowed = EXPORT_QUANTIZATIONS[args.format]
+    allowed = QUANTIZATIONS[args.format]
     if args.quantize not in allowed:
         taken = ", ".join(q for q in allowed if q) or "none"
         raise ValueError(

@@ -9,8 +9,8 @@ from keras_resnet.cli import finetune as cli_finetune
 from keras_resnet.cli import weights as cli_weights
 from keras_resnet.cli.checks import positive_int
 from keras_resnet.cli.output import add_json_option
+from keras_resnet.deploy.formats import QUANTIZATIONS
 from keras_resnet.version import __version__
-from keras_resnet.vocabulary import EXPORT_QUANTIZATIONS
 
 WEIGHTS_HELP = (
     "weights for a model name: 'imagenet' (the default for ResNet-18...152), a checkpoint "
@@ -190,11 +190,11 @@ def _add_export(commands) -> None:
     )
     export.add_argument(
         "--format",
-        choices=list(EXPORT_QUANTIZATIONS),
+        choices=list(QUANTIZATIONS),
         default="tf_saved_model",
     )
     export.add_argument(
-        "--quantize", choices=sorted({q for qs in EXPORT_QUANTIZATIONS.values() for q in qs if q}),
+        "--quantize", choices=sorted({q for qs in QUANTIZATIONS.values() for q in qs if q}),
         help="litert: float16, int8; onnx: int8; openvino: int8, bfloat16",
     )  # fmt: skip
     export.add_argument(

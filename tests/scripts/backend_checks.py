@@ -193,7 +193,7 @@ def _export() -> dict:
     import keras
 
     import keras_resnet
-    from keras_resnet.deploy.artifacts import BACKEND_FORMATS
+    from keras_resnet.deploy.formats import BACKEND_FORMATS
 
     model = keras_resnet.ResNet20(classifier_activation=None)
     files = {"tf_saved_model": "saved", "onnx": "m.onnx", "openvino": "m.xml", "litert": "m.tflite"}
