@@ -135,7 +135,7 @@ def measure(path: str, root: str, size: int, steps: int) -> float:
 
     from keras_resnet.data import folder_split
     from keras_resnet.data.folder_dataset import FolderImages, fit_feed
-    from keras_resnet.recipes.training import Throughput
+    from keras_resnet.recipes.callbacks import Throughput
 
     split = folder_split.split_folder(root, validation_split=0)
     files, labels = split.files("training")

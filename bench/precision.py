@@ -30,8 +30,9 @@ import tensorflow as tf
 from train import recipe_rate
 
 import keras_resnet
+from keras_resnet.recipes.callbacks import Throughput
 from keras_resnet.recipes.depth_study import machine_description
-from keras_resnet.recipes.training import Throughput, dtype_policy
+from keras_resnet.recipes.process_settings import dtype_policy
 
 POLICIES = ("float32", "mixed_bfloat16")
 

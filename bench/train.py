@@ -104,7 +104,7 @@ def keras_hand_rate(data_dir, steps: int) -> float:
     from keras import layers
 
     from keras_resnet import data
-    from keras_resnet.recipes.training import Throughput
+    from keras_resnet.recipes.callbacks import Throughput
 
     inputs = keras.Input((32, 32, 1))
     x = layers.Conv2D(16, 3, padding="same", use_bias=False)(inputs)

@@ -1,5 +1,7 @@
 """The keras-resnet console script."""
 
+import argparse
+import dataclasses
 import io
 import json
 import os
@@ -11,6 +13,9 @@ from helpers import write_hostile_images
 
 import keras_resnet
 from keras_resnet import cli
+from keras_resnet.cli.parser import build_parser
+from keras_resnet.recipes.run_options import RunOptions, command_line_options
+from keras_resnet.vocabulary import DTYPE_POLICIES, PIPELINES
 
 
 def test_version_and_help_run_as_a_module():
@@ -258,3 +263,30 @@ def test_the_console_script_answers_help_errors_and_listings_without_keras():
     assert "resnet18.tv_in1k" in result.stdout and "usage: keras-resnet train" in result.stdout
     assert "fashion_mnist_resnet20" in result.stdout  # the recipes, listed without Keras
     assert "the following arguments are required: --recipe" in result.stderr
+
+
+def _options_of(parser: argparse.ArgumentParser, command: str) -> dict:
+    """``command``'s options by their destination."""
+    subparser = parser._subparsers._group_actions[0].choices[command]
+    return {action.dest: action for action in subparser._actions}
+
+
+def test_the_run_options_of_train_and_study_come_from_run_options_and_the_librarys_choices():
+    parser = build_parser()
+    shared = {field.name for field in command_line_options()}
+    every = {field.name for field in dataclasses.fields(RunOptions)}
+    assert shared <= every and {"steps", "pipeline", "mixed_precision"} <= shared
+    for command in ("train", "study"):
+        options = _options_of(parser, command)
+        assert every <= set(options), f"{command} lacks {every - set(options)}"
+        assert tuple(options["pipeline"].choices) == PIPELINES
+        assert (None, *options["mixed_precision"].choices) == DTYPE_POLICIES
+        for name in shared:  # the parser's defaults are RunOptions' own
+            assert options[name].default == RunOptions.__dataclass_fields__[name].default
+    finetune = _options_of(parser, "finetune")
+    assert (None, *finetune["mixed_precision"].choices) == DTYPE_POLICIES
+    arguments = parser.parse_args(
+        ["train", "--recipe", "r", "--steps", "8", "--pipeline", "memory"]
+    )
+    options = RunOptions(**{name: getattr(arguments, name) for name in every})
+    assert (options.steps, options.pipeline, options.steps_per_execution) == (8, "memory", 1)

@@ -19,7 +19,7 @@ from PIL import Image
 import keras_resnet
 from keras_resnet import cli, recipes
 from keras_resnet.checkpoint import Checkpoint, Preprocessing
-from keras_resnet.recipes.run_folder import check_resume, read_run_history, resume_state
+from keras_resnet.recipes.run_folder import RunFolder, checked_history_rows, resume_state
 
 # The module of `recipes.train`.
 train_module = importlib.import_module("keras_resnet.recipes.training")
@@ -89,7 +89,7 @@ def test_a_foreign_folder_is_refused_untouched(tmp_path, fashion_dir):
 def test_a_damaged_history_is_refused_by_name(tmp_path, content, why):
     folder = _run_folder(tmp_path / "run", content)
     with pytest.raises(ValueError, match=rf"history\.csv' is damaged: {why}"):
-        check_resume(folder, num_epochs=4, steps_per_epoch=1)
+        RunFolder(folder).resume_epochs(num_epochs=4, steps_per_epoch=1)
 
 
 def test_a_resume_state_that_does_not_add_up_is_refused(tmp_path, fashion_dir, capsys):
@@ -98,7 +98,7 @@ def test_a_resume_state_that_does_not_add_up_is_refused(tmp_path, fashion_dir, c
     with pytest.raises(ValueError, match=r"metadata\.json' is damaged: it records 4 finished "
                                          r"epochs, but the history\.csv beside backup/ "
                                          r"lists 2"):  # fmt: skip
-        check_resume(folder, num_epochs=4, steps_per_epoch=1)
+        RunFolder(folder).resume_epochs(num_epochs=4, steps_per_epoch=1)
     with pytest.raises(SystemExit) as exit_code:
         cli.main(["train", "--recipe", RECIPE, "--steps", "4", "--steps-per-epoch", "1",
                   "--data-dir", fashion_dir, "--output", folder])  # fmt: skip
@@ -107,15 +107,15 @@ def test_a_resume_state_that_does_not_add_up_is_refused(tmp_path, fashion_dir, c
     _run_folder(tmp_path / "run", HEADER + "".join(_row(epoch) for epoch in range(6)))
     _backup(folder, epoch=6)
     with pytest.raises(ValueError, match=r"records 6 finished epochs; this run has 4"):
-        check_resume(folder, num_epochs=4, steps_per_epoch=1)
+        RunFolder(folder).resume_epochs(num_epochs=4, steps_per_epoch=1)
     _run_folder(tmp_path / "run", HEADER + _row(0) + _row(1))
     _backup(folder, epoch=2)
     with pytest.raises(ValueError, match=r"epochs of 1 iterations .* not 5: resume it with"):
-        check_resume(folder, num_epochs=4, steps_per_epoch=5)
-    assert check_resume(folder, num_epochs=4, steps_per_epoch=1) == 2
+        RunFolder(folder).resume_epochs(num_epochs=4, steps_per_epoch=5)
+    assert RunFolder(folder).resume_epochs(num_epochs=4, steps_per_epoch=1) == 2
     (tmp_path / "run" / "backup" / "training_metadata.json").write_text("{garbage")
     with pytest.raises(ValueError, match=r"training_metadata\.json' is damaged"):
-        check_resume(folder, num_epochs=4, steps_per_epoch=1)
+        RunFolder(folder).resume_epochs(num_epochs=4, steps_per_epoch=1)
 
 
 def test_a_damaged_latest_backup_falls_back_to_its_copy_with_a_warning(tmp_path):
@@ -127,7 +127,7 @@ def test_a_damaged_latest_backup_falls_back_to_its_copy_with_a_warning(tmp_path)
         handle.truncate(os.path.getsize(latest) // 2)
     with pytest.warns(UserWarning, match=r"cannot be read as HDF5.*resuming from .*\.bkp' \(after "
                                          r"epoch 2"):  # fmt: skip
-        assert check_resume(folder, num_epochs=4, steps_per_epoch=1) == 2
+        assert RunFolder(folder).resume_epochs(num_epochs=4, steps_per_epoch=1) == 2
     assert resume_state(os.path.dirname(latest)) == (2, latest)  # the copy put in its place
     os.remove(latest)
     os.remove(latest + ".bkp")
@@ -195,8 +195,8 @@ def test_weights_that_disagree_with_their_metadata_resume_from_the_consistent_co
                                          r"its previous copy .*\(after epoch 1\)"):  # fmt: skip
         result = recipes.train(RECIPE, output_dir=run, data_dir=fashion_dir, verbose=0, **TINY)
     assert result.metrics["iterations"] == 2
-    assert [row["iterations"] for row in read_run_history(os.path.join(run, "history.csv"))] == [
-        1, 2]  # fmt: skip
+    rows = checked_history_rows(os.path.join(run, "history.csv"))
+    assert [row["iterations"] for row in rows] == [1, 2]
 
 
 def test_a_half_zeroed_resume_state_falls_back_to_its_copy_or_is_refused_in_one_line(
@@ -206,7 +206,7 @@ def test_a_half_zeroed_resume_state_falls_back_to_its_copy_or_is_refused_in_one_
     latest = os.path.join(run, "backup", "latest.weights.h5")
     _zero_second_half(latest)
     with pytest.warns(UserWarning, match=r"cannot be read as HDF5.*its previous copy"):
-        assert check_resume(run, num_epochs=2, steps_per_epoch=1) == 1
+        assert RunFolder(run).resume_epochs(num_epochs=2, steps_per_epoch=1) == 1
     _zero_second_half(latest)
     _zero_second_half(latest + ".bkp")
     error = _train_cli(run, fashion_dir, capsys)
@@ -252,7 +252,10 @@ def test_the_resume_state_outlives_a_failure_at_the_end_of_a_run(failed_at_the_e
     assert not os.path.exists(os.path.join(out, "metrics.json"))
     result = recipes.train(RECIPE, output_dir=out, data_dir=fashion_dir, verbose=0, **TINY)
     assert result.metrics["iterations"] == 2 and not os.path.exists(os.path.join(out, "backup"))
-    assert [row["epoch"] for row in read_run_history(os.path.join(out, "history.csv"))] == [0, 1]
+    assert [row["epoch"] for row in checked_history_rows(os.path.join(out, "history.csv"))] == [
+        0,
+        1,
+    ]
 
 
 def test_a_runs_own_model_file_is_a_weights_file(failed_at_the_end, fashion_dir):
@@ -386,7 +389,7 @@ def test_quiet_tfds_hides_its_notes_on_an_unprepared_dataset(tmp_path, capfd):
 def test_a_resume_state_whose_optimizer_differs_is_refused_not_skipped(tmp_path):
     import keras
 
-    from keras_resnet.recipes.run_folder import check_state_fits
+    from keras_resnet.recipes.run_folder import RunFolder
 
     def model(optimizer):
         net = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
@@ -395,9 +398,10 @@ def test_a_resume_state_whose_optimizer_differs_is_refused_not_skipped(tmp_path)
         return net
 
     (tmp_path / "backup").mkdir()
+    folder = RunFolder(str(tmp_path))
     model(keras.optimizers.SGD(0.1, momentum=0.9)).save_weights(
         str(tmp_path / "backup" / "latest.weights.h5")
     )
     with pytest.raises(ValueError, match=r"optimizer state does not fit the optimizer of this run"):
-        check_state_fits(model(keras.optimizers.Adam()), str(tmp_path))  # Keras only warns
-    check_state_fits(model(keras.optimizers.SGD(0.1, momentum=0.9)), str(tmp_path))
+        folder.check_state_fits(model(keras.optimizers.Adam()))  # Keras only warns
+    folder.check_state_fits(model(keras.optimizers.SGD(0.1, momentum=0.9)))

@@ -11,9 +11,9 @@ import pytest
 from helpers import python_output, python_without_tensorflow
 
 from keras_resnet.data.stream import TrainingStream
+from keras_resnet.recipes.data_source import choose_pipeline
 from keras_resnet.recipes.depth_study import _claim_folder
-from keras_resnet.recipes.run_folder import check_resume, record_pipeline
-from keras_resnet.recipes.training import choose_pipeline
+from keras_resnet.recipes.run_folder import RunFolder
 
 
 def test_the_stream_resumes_where_it_stopped_and_shows_each_image_once_per_pass():
@@ -38,8 +38,9 @@ def test_the_stream_resumes_where_it_stopped_and_shows_each_image_once_per_pass(
 
 
 def test_a_run_keeps_its_pipeline_and_refuses_to_resume_with_another(tmp_path):
-    assert choose_pipeline(None, "fashion_mnist", str(tmp_path)) == "memory"
-    assert choose_pipeline(None, "imagenet2012", str(tmp_path)) == "tfdata"
+    folder = lambda: RunFolder(str(tmp_path))  # noqa: E731 (a fresh read each time)
+    assert choose_pipeline(None, "fashion_mnist", folder()) == "memory"
+    assert choose_pipeline(None, "imagenet2012", folder()) == "tfdata"
     backup = tmp_path / "backup"
     backup.mkdir()
     (backup / "training_metadata.json").write_text('{"epoch": 1, "batch": 0}')
@@ -47,13 +48,13 @@ def test_a_run_keeps_its_pipeline_and_refuses_to_resume_with_another(tmp_path):
         pass
     (tmp_path / "history.csv").write_text("epoch,accuracy,iterations,loss\n0,0.5,10,1.0\n")
     # A resume state from before the choice was made by tf.data; the default keeps it.
-    assert choose_pipeline(None, "fashion_mnist", str(tmp_path)) == "tfdata"
-    assert check_resume(str(tmp_path), 4, 10) == 1
+    assert choose_pipeline(None, "fashion_mnist", folder()) == "tfdata"
+    assert folder().resume_epochs(4, 10) == 1
     with pytest.raises(ValueError, match=r"started with pipeline='tfdata'.*--pipeline tfdata"):
-        choose_pipeline("memory", "fashion_mnist", str(tmp_path))  # before any data is read
-    record_pipeline(str(backup), "memory")
-    assert choose_pipeline(None, "fashion_mnist", str(tmp_path)) == "memory"
-    assert choose_pipeline("memory", "fashion_mnist", str(tmp_path)) == "memory"
+        choose_pipeline("memory", "fashion_mnist", folder())  # before any data is read
+    folder().record_pipeline("memory")
+    assert choose_pipeline(None, "fashion_mnist", folder()) == "memory"
+    assert choose_pipeline("memory", "fashion_mnist", folder()) == "memory"
 
 
 def test_a_study_keeps_its_pipeline_and_one_from_before_the_choice_is_tfdata(tmp_path):

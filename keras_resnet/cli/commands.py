@@ -24,6 +24,7 @@ from keras_resnet.cli.output import emit_json, printable
 from keras_resnet.cli.parser import build_parser
 from keras_resnet.io import check_writable
 from keras_resnet.models import register_custom_objects
+from keras_resnet.recipes.run_options import command_line_options
 from keras_resnet.vocabulary import INTEROP_THREADS_ENV
 
 
@@ -296,16 +297,14 @@ def _recipes(args) -> int:
 
 def _run_options(args: argparse.Namespace) -> dict:
     """The values of the options ``_add_run_options`` adds, as keyword arguments."""
-    names = ("steps", "steps_per_epoch", "batch_size", "data_dir", "mixed_precision",
-             "validation_steps", "pipeline", "steps_per_execution")  # fmt: skip
-    return {name: getattr(args, name) for name in names}
+    return {field.name: getattr(args, field.name) for field in command_line_options()}
 
 
 def _one_op_at_a_time() -> None:
     """``--deterministic`` needs TensorFlow to run one op at a time, which is fixed when
     TensorFlow starts: the thread count goes in the environment before it starts, or, if it
     has (``python -m keras_resnet.cli`` imports the package in full), the command starts again
-    once with it (``recipes.training.enable_determinism``)."""
+    once with it (``recipes.process_settings.enable_determinism``)."""
     if os.environ.get(INTEROP_THREADS_ENV) == "1":
         return
     os.environ[INTEROP_THREADS_ENV] = "1"

@@ -12,6 +12,7 @@ import sys
 
 from keras_resnet.cli.checks import positive_float, positive_int
 from keras_resnet.cli.output import printable
+from keras_resnet.vocabulary import DTYPE_POLICIES
 
 #: What a fine-tuning run writes, as the command lists it.
 OUTPUTS = ("best.keras", "last.keras", "history.csv", "metrics.json", "error.png",
@@ -57,7 +58,7 @@ def add_parser(commands) -> None:
         "--head-learning-rate", type=positive_float, default=1e-3,
         help="Adam's rate for the head (default: 1e-3)",
     )  # fmt: skip
-    parser.add_argument("--mixed-precision", choices=["float32", "mixed_float16", "mixed_bfloat16"])
+    parser.add_argument("--mixed-precision", choices=DTYPE_POLICIES[1:])
     parser.add_argument("--class-weight", choices=["balanced"], help="weight rare classes up")
     parser.add_argument("--workers", type=positive_int, default=1, help="decoding threads (1)")
     parser.add_argument("--overwrite", action="store_true", help="start a finished run again")

@@ -10,6 +10,7 @@ from keras_resnet.cli import weights as cli_weights
 from keras_resnet.cli.checks import positive_int
 from keras_resnet.cli.output import add_json_option
 from keras_resnet.deploy.formats import QUANTIZATIONS
+from keras_resnet.recipes.run_options import command_line_options
 from keras_resnet.version import __version__
 
 WEIGHTS_HELP = (
@@ -24,36 +25,15 @@ def _command(commands, name: str, help_text: str) -> argparse.ArgumentParser:
 
 
 def _add_run_options(parser: argparse.ArgumentParser, *, steps_help: str) -> None:
-    """The options ``train`` and ``study`` share (``recipes.train``'s quick-check knobs)."""
-    parser.add_argument("--steps", type=positive_int, help=steps_help)
-    parser.add_argument(
-        "--steps-per-epoch",
-        type=positive_int,
-        help="iterations between evaluations and checkpoints",
-    )
-    parser.add_argument(
-        "--batch-size", type=positive_int, help="global batch (default: the recipe's)"
-    )
-    parser.add_argument("--data-dir", help="tensorflow-datasets data directory")
-    parser.add_argument(
-        "--mixed-precision", choices=["float32", "mixed_float16", "mixed_bfloat16"],
-        help="dtype policy (default: the recipe's; float32 for the shipped recipes)",
-    )  # fmt: skip
-    parser.add_argument(
-        "--validation-steps",
-        type=positive_int,
-        help="evaluate on this many test batches only, for quick checks (default: all)",
-    )
-    parser.add_argument(
-        "--pipeline", choices=["memory", "tfdata"],
-        help="memory: the dataset held in memory, augmented inside the compiled step (no "
-        "TensorFlow needed); tfdata: tensorflow-datasets + tf.data (default: the one a "
-        "resumed run started with, else memory for fashion_mnist, mnist, cifar10/100)",
-    )  # fmt: skip
-    parser.add_argument(
-        "--steps-per-execution", type=positive_int, default=1,
-        help="training steps per compiled call; must divide the epoch's steps (default: 1)",
-    )  # fmt: skip
+    """The options ``train`` and ``study`` share: ``RunOptions``' fields that carry a help
+    text, their choices the library's (``--steps``' help is the command's)."""
+    for field in command_line_options():
+        help_text = steps_help if field.name == "steps" else field.metadata["help"]
+        parse = positive_int if field.metadata["type"] is int else None
+        parser.add_argument(
+            "--" + field.name.replace("_", "-"), type=parse, default=field.default,
+            choices=field.metadata["choices"], help=help_text,
+        )  # fmt: skip
 
 
 def _add_listings(commands) -> None:
@@ -87,7 +67,11 @@ def _add_train(commands) -> None:
         help="tf.distribute strategy (default: none; multiworker reads TF_CONFIG); on JAX "
         "mirrored is keras.distribution.DataParallel",
     )
-    train.add_argument("--weights", help="initial weights: a .weights.h5 or .keras file")
+    train.add_argument(
+        "--weights",
+        help="initial weights: a .weights.h5, .keras or .safetensors file, or for a model of "
+        "the zoo 'imagenet', a checkpoint tag or name, hf://owner/repo",
+    )
     train.add_argument(
         "--overwrite",
         action="store_true",

@@ -8,6 +8,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from keras_resnet.data.on_device import ten_crop_offsets
 from keras_resnet.data.transforms import resize_shorter_side
 from keras_resnet.vocabulary import check_positive
 
@@ -34,13 +35,7 @@ def ten_crop(image, size: int = 224):
     tf.debugging.assert_greater_equal(
         tf.minimum(height, width), size, message=f"ten_crop: image smaller than size={size}"
     )
-    offsets = [
-        (0, 0),
-        (0, width - size),
-        (height - size, 0),
-        (height - size, width - size),
-        ((height - size) // 2, (width - size) // 2),
-    ]
+    offsets = ten_crop_offsets(height, width, size)
     crops = [tf.image.crop_to_bounding_box(image, y, x, size, size) for y, x in offsets]
     crops += [tf.image.flip_left_right(crop) for crop in crops]
     return tf.stack(crops)

@@ -40,6 +40,34 @@ def centre_pad(x, size: int):
     return keras.ops.pad(x, pads)
 
 
+def ten_crop_offsets(height, width, size: int) -> list[tuple]:
+    """The (top, left) corners of the paper's five crops of ``size`` from a ``height`` x
+    ``width`` image: top-left, top-right, bottom-left, bottom-right, centre (``ten_views``
+    and the tf.data ``data.ten_crop`` add their mirrors in the same order).
+
+    Example:
+        >>> ten_crop_offsets(40, 40, 32)
+        [(0, 0), (0, 8), (8, 0), (8, 8), (4, 4)]
+    """
+    return [(0, 0), (0, width - size), (height - size, 0), (height - size, width - size),
+            ((height - size) // 2, (width - size) // 2)]  # fmt: skip
+
+
+def ten_views(x, size: int):
+    """A batch's paper 10 views (4 corners, centre, and their mirrors) after a 4-pixel zero
+    pad, as ``data.ten_crop`` makes them per image: (batch * 10, size, size, channels).
+
+    Example:
+        >>> tuple(ten_views(np.zeros((2, 32, 32, 1), "float32"), 32).shape)
+        (20, 32, 32, 1)
+    """
+    x = keras.ops.pad(x, [[0, 0], [4, 4], [4, 4], [0, 0]])
+    offsets = ten_crop_offsets(x.shape[1], x.shape[2], size)
+    crops = [x[:, top : top + size, left : left + size] for top, left in offsets]
+    crops += [keras.ops.flip(crop, axis=2) for crop in crops]
+    return keras.ops.reshape(keras.ops.stack(crops, axis=1), (-1, size, size, x.shape[-1]))
+
+
 def _hash(x):
     """A 32-bit integer hash (lowbias32) in int32 Keras ops; right shifts made logical."""
 

@@ -91,7 +91,7 @@ def decoded(
     if defaults.style == CIFAR_STYLE:
         mean = tf.constant(training_pixel_mean(builder))
         ds = ds.map(
-            lambda image, label: (transforms.pad_to(image - mean, size), label),
+            lambda image, label: (transforms.cifar_input(image, mean, size), label),
             num_parallel_calls=AUTOTUNE,
         )
     elif image_shape[-1] == 1:

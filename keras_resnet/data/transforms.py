@@ -48,6 +48,17 @@ def pad_to(image, size: int):
     return tf.image.pad_to_bounding_box(image, top, left, size, size)
 
 
+def cifar_input(image, mean, size: int):
+    """Section 4.2's input: a [0, 1] image minus the per-pixel training ``mean``, zero padded
+    to ``size`` (the tf.data counterpart of ``on_device.cifar_inputs``).
+
+    Example:
+        >>> cifar_input(tf.ones((28, 28, 1)), tf.ones((28, 28, 1)), 32).shape
+        TensorShape([32, 32, 1])
+    """
+    return pad_to(image - mean, size)
+
+
 def pad_crop_flip(image, seed, *, padding: int = 4, flip: bool = True):
     """Section 4.2's augmentation: zero-pad by ``padding``, random crop back, random flip.
 

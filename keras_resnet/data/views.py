@@ -1,4 +1,5 @@
-"""The one place that decides how an evaluation image becomes a model's input.
+"""How an evaluation image becomes a model's input, chosen by the dataset's style and the
+checkpoint's preprocessing.
 
 ``data.load`` (evaluation), ``recipes.evaluate`` and ``recipes.predict_files`` all call
 ``evaluation_view``: CIFAR-like data keeps its padded, mean-subtracted image; ImageNet-like
@@ -28,7 +29,8 @@ def evaluation_view(style: str, *, size: int, preprocessing=None) -> Callable:
         >>> view(tf.zeros((300, 400, 3))).shape
         TensorShape([224, 224, 3])
     """
-    checkpoint_view = preprocessing_dict(preprocessing)  # checked whatever the style
+    # Read for every style, so a `preprocessing` that names none is refused even for CIFAR.
+    checkpoint_view = preprocessing_dict(preprocessing)
     if style == CIFAR_STYLE:
         return lambda image: image
     if checkpoint_view and "dataset" not in checkpoint_view:

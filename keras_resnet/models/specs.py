@@ -83,6 +83,21 @@ CIFAR_RESNET_DEPTHS = (20, 32, 44, 56, 110, 1202)
 CIFAR_PLAIN_DEPTHS = (20, 32, 44, 56, 110)
 
 
+def is_cifar_depth(depth) -> bool:
+    """Whether ``depth`` is a CIFAR depth of section 4.2: ``6n + 2`` for an integer n >= 1.
+
+    Example:
+        >>> is_cifar_depth(20), is_cifar_depth(21), is_cifar_depth(True)
+        (True, False, False)
+    """
+    return (
+        isinstance(depth, int)
+        and not isinstance(depth, bool)
+        and depth >= 8
+        and (depth - 2) % 6 == 0
+    )
+
+
 def cifar_blocks_per_stage(depth: int) -> int:
     """Return ``n`` for a CIFAR net of depth ``6n + 2``.
 
@@ -90,7 +105,7 @@ def cifar_blocks_per_stage(depth: int) -> int:
         >>> cifar_blocks_per_stage(110)
         18
     """
-    if not isinstance(depth, int) or depth < 8 or (depth - 2) % 6:
+    if not is_cifar_depth(depth):
         raise ValueError(
             "The `depth` argument of a CIFAR ResNet must be 6n+2 for an integer n >= 1 "
             f"(20, 32, 44, 56, 110, 1202, ...). Received: depth={depth!r}"
@@ -230,3 +245,17 @@ def default_weights(name: str) -> str | None:
     """
     spec = get_spec(name)
     return "imagenet" if spec.family == "imagenet" and spec.residual else None
+
+
+def default_shortcut(spec: NetSpec) -> str:
+    """The shortcut option a net is built with by default: the paper's option A (zero
+    padding) for the CIFAR ResNets, B (projections where the shape changes) for the ImageNet
+    ones, ``"none"`` for plain nets.
+
+    Example:
+        >>> default_shortcut(cifar_spec(20)), default_shortcut(imagenet_spec(50))
+        ('A', 'B')
+    """
+    if not spec.residual:
+        return "none"
+    return "A" if spec.family == "cifar" else "B"

@@ -24,6 +24,8 @@ class ResumableCSVLogger(keras.callbacks.CSVLogger):
 
     Example:
         >>> logger = ResumableCSVLogger("history.csv")
+        >>> logger.append  # the rows of earlier runs stay (those repeated are dropped)
+        True
     """
 
     def __init__(self, filename: str):
@@ -108,11 +110,40 @@ class AtomicModelCheckpoint(keras.callbacks.Callback):
             raise OSError(f"Cannot save the model to {self.filepath!r}: {error}") from error
 
 
-def read_history(path: str) -> dict[str, list[float]]:
-    """Columns of a history CSV as lists of floats.
+class Throughput(keras.callbacks.Callback):
+    """Training images/s over this process's batches, leaving out the first (tracing) one.
 
     Example:
-        >>> read_history("/nonexistent.csv")
+        >>> Throughput(batch_size=128).images_per_second
+        0.0
+    """
+
+    def __init__(self, batch_size: int):
+        super().__init__()
+        self.batch_size, self.seconds, self.batches = batch_size, 0.0, 0
+        self._start, self._seen_first = None, False
+
+    def on_train_batch_begin(self, batch, logs=None):
+        self._start = time.perf_counter()
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self._seen_first:
+            self.seconds += time.perf_counter() - self._start
+            self.batches += getattr(self.model, "steps_per_execution", 1)  # steps per call
+        self._seen_first = True
+
+    @property
+    def images_per_second(self) -> float:
+        return self.batches * self.batch_size / self.seconds if self.seconds else 0.0
+
+
+def history_columns(path: str) -> dict[str, list[float]]:
+    """Columns of a history CSV as lists of floats, read leniently for plots and tables:
+    blank cells are left out and nothing is checked (``run_folder.checked_history_rows`` is
+    the strict reader a resumed run trusts).
+
+    Example:
+        >>> history_columns("/nonexistent.csv")
         {}
     """
     if not os.path.isfile(path):

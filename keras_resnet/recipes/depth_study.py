@@ -21,13 +21,16 @@ import keras
 from keras_resnet import data, models
 from keras_resnet.io import read_json, write_json_atomic, write_text_atomic
 from keras_resnet.lock import LOCK_FILE, directory_lock
-from keras_resnet.recipes.callbacks import read_history
+from keras_resnet.recipes.callbacks import history_columns
 from keras_resnet.recipes.depth_claims import summarize
 from keras_resnet.recipes.in_memory import default_pipeline
 from keras_resnet.recipes.plot import plot_depth_study
 from keras_resnet.recipes.registry import FAMILIES, check_nets, family_recipe
-from keras_resnet.recipes.training import check_policy, train
-from keras_resnet.vocabulary import PIPELINES, check_choice, check_positive, check_seed
+from keras_resnet.recipes.run_claim import is_finished
+from keras_resnet.recipes.run_folder import METRICS
+from keras_resnet.recipes.run_options import RunOptions
+from keras_resnet.recipes.training import train
+from keras_resnet.vocabulary import check_positive
 
 SETTINGS_FILE = "study.json"
 RESULT_COLUMNS = (
@@ -36,10 +39,11 @@ RESULT_COLUMNS = (
     "dtype_policy", "machine", "commit",
 )  # fmt: skip
 # Settings that must match to extend a study folder (families and depths may grow).
-_SETTING_KEYS = (
-    "dataset", "epochs", "seed", "mixed_precision", "steps", "steps_per_epoch",
-    "validation_steps", "batch_size",
+_RUN_SETTING_KEYS = (
+    "epochs", "seed", "mixed_precision", "steps", "steps_per_epoch", "validation_steps",
+    "batch_size",
 )  # fmt: skip
+_SETTING_KEYS = ("dataset", *_RUN_SETTING_KEYS)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -78,8 +82,10 @@ def source_commit() -> str:
     HEAD`` in the working directory (a run from a checkout), else ``"unknown"``.
 
     Example:
-        >>> isinstance(source_commit(), str)
-        True
+        >>> from unittest import mock
+        >>> with mock.patch.dict(os.environ, {"KERAS_RESNET_COMMIT": "deeb576"}):
+        ...     source_commit()
+        'deeb576'
     """
     if os.environ.get("KERAS_RESNET_COMMIT"):
         return os.environ["KERAS_RESNET_COMMIT"]
@@ -179,11 +185,10 @@ def _net_row(
 ) -> dict | None:
     """The results row of a finished net (None while its metrics.json is missing)."""
     folder = os.path.join(output_dir, f"{family}{depth}")
-    metrics_path = os.path.join(folder, "metrics.json")
-    if not os.path.isfile(metrics_path):
+    if not is_finished(folder):
         return None
-    metrics = read_json(metrics_path)
-    history = read_history(os.path.join(folder, "history.csv"))
+    metrics = read_json(os.path.join(folder, METRICS))
+    history = history_columns(os.path.join(folder, "history.csv"))
     model = models.get_model(f"{family}{depth}", input_shape=shape, classes=classes)
     seconds = metrics.get("training_seconds") or metrics["wall_seconds"]
     return {
@@ -251,7 +256,7 @@ def write_outputs(output_dir: str) -> StudyResult:
         row = _net_row(output_dir, family, depth, (32, 32, channels), classes, settings)
         if row is not None:
             rows.append(row)
-        history = read_history(os.path.join(output_dir, f"{family}{depth}", "history.csv"))
+        history = history_columns(os.path.join(output_dir, f"{family}{depth}", "history.csv"))
         if history:
             histories.setdefault(family, {})[depth] = history
     families = [f for f in FAMILIES if any(f == n[0] for n in nets)]
@@ -275,30 +280,13 @@ def _classes_and_channels(dataset: str, data_dir: str | None) -> tuple[int, int]
     known = data.KNOWN_DATASETS.get(dataset)
     if known is not None:
         return known.classes, known.channels
-    about = data.info(dataset, data_dir, download=False)
-    return about["classes"], about["image_shape"][-1]
+    info = data.info(dataset, data_dir, download=False)
+    return info["classes"], info["image_shape"][-1]
 
 
 def _split_name(name: str) -> tuple[str, int]:
     family = next(f for f in FAMILIES if name.startswith(f))
     return family, int(name[len(family) :])
-
-
-def _check_arguments(epochs, seed, mixed_precision, pipeline, **quick) -> None:
-    """``study``'s settings, each checked before the folder is touched (``quick``: steps,
-    steps_per_epoch, validation_steps, batch_size)."""
-    for name, value in quick.items():
-        check_positive(name, value)
-    steps, steps_per_epoch = quick["steps"], quick["steps_per_epoch"]
-    check_positive("epochs", epochs, allow_none=steps is not None)
-    check_seed(seed)
-    if steps and steps_per_epoch and steps % steps_per_epoch:
-        raise ValueError(
-            f"Training runs whole epochs: `steps` ({steps}) should be a multiple of "
-            f"`steps_per_epoch` ({steps_per_epoch})."
-        )
-    check_policy(mixed_precision)
-    check_choice("pipeline", pipeline, (None, *PIPELINES))
 
 
 def _progress(output_dir: str, nets: list, index: int, costs: dict, *, epochs: int,
@@ -308,7 +296,7 @@ def _progress(output_dir: str, nets: list, index: int, costs: dict, *, epochs: i
     net = nets[index - 1]
     unfinished = [
         n for n in nets[index:]
-        if not os.path.isfile(os.path.join(output_dir, f"{n[0]}{n[1]}", "metrics.json"))
+        if not is_finished(os.path.join(output_dir, f"{n[0]}{n[1]}"))
     ]  # fmt: skip
     return StudyProgress(
         f"{net[0]}{net[1]}", index, len(nets), epochs=epochs, cost=costs[net],
@@ -370,22 +358,17 @@ def study(
         [8, 8]
     """
     nets = check_nets(families, depths)
-    _check_arguments(epochs, seed, mixed_precision, pipeline, steps=steps,
-                     steps_per_epoch=steps_per_epoch, validation_steps=validation_steps,
-                     batch_size=batch_size)  # fmt: skip
+    check_positive("epochs", epochs, allow_none=steps is not None)
+    options = RunOptions(
+        steps=steps, epochs=None if steps else epochs, steps_per_epoch=steps_per_epoch,
+        validation_steps=validation_steps, batch_size=batch_size, seed=seed,
+        mixed_precision=mixed_precision, pipeline=pipeline,
+        steps_per_execution=steps_per_execution, data_dir=data_dir,
+    )  # fmt: skip
     recipes_by_net = {net: family_recipe(dataset, *net) for net in nets}
     channels = _classes_and_channels(dataset, data_dir)[1]
-    settings = {
-        "dataset": dataset,
-        "epochs": None if steps else epochs,
-        "seed": seed,
-        "mixed_precision": mixed_precision,
-        "steps": steps,
-        "steps_per_epoch": steps_per_epoch,
-        "validation_steps": validation_steps,
-        "batch_size": batch_size,
-        "pipeline": pipeline,
-    }
+    settings = {"dataset": dataset, **{key: getattr(options, key) for key in _RUN_SETTING_KEYS},
+                "pipeline": pipeline}  # fmt: skip
     # One study per folder; each net's run also locks its own subfolder.
     with directory_lock(output_dir, purpose="a depth study"):
         stored = _claim_folder(output_dir, settings, nets)
@@ -404,22 +387,18 @@ def study(
         keras.utils.clear_session()
         for index, net in enumerate(nets, start=1):
             name, folder = f"{net[0]}{net[1]}", os.path.join(output_dir, f"{net[0]}{net[1]}")
-            if os.path.isfile(os.path.join(folder, "metrics.json")):
+            if is_finished(folder):
                 log(f"study {index}/{len(nets)} {name}: finished earlier (metrics.json), skipped")
                 continue
             recipe = recipes_by_net[net]
             log(f"study {index}/{len(nets)} {name}: training {recipe.name} in {folder}")
-            plan = {"steps": steps} if steps else {"epochs": epochs}
             per_epoch = steps_per_epoch or recipe.steps_per_epoch
             epoch_count = steps // min(per_epoch, steps) if steps else epochs
             progress = _progress(output_dir, nets, index, costs, epochs=epoch_count, log=log)
-            result = train(
-                recipe, output_dir=folder, steps_per_epoch=steps_per_epoch, compress_schedule=True,
-                mixed_precision=mixed_precision, data_dir=data_dir, seed=seed,
-                batch_size=batch_size, validation_steps=validation_steps, callbacks=[progress],
-                pipeline=stored["pipeline"], steps_per_execution=steps_per_execution,
-                verbose=verbose, **plan,
-            )  # fmt: skip
+            run_options = dataclasses.replace(options, pipeline=stored["pipeline"])
+            result = train(recipe, output_dir=folder, compress_schedule=True,
+                           callbacks=[progress], verbose=verbose,
+                           **dataclasses.asdict(run_options))  # fmt: skip
             log(
                 f"study {index}/{len(nets)} {name}: test error "
                 f"{100 * result.metrics['test_error']:.2f}% after "

@@ -9,7 +9,7 @@ from keras_resnet import data
 from keras_resnet.checkpoint import preprocessing_dict
 from keras_resnet.data.catalog import CIFAR_STYLE, KNOWN_DATASETS
 from keras_resnet.data.memory import RAW_FILE_DATASETS, arrays, pixel_mean
-from keras_resnet.data.on_device import cifar_inputs
+from keras_resnet.data.on_device import cifar_inputs, ten_views
 from keras_resnet.models.saved import load_model
 from keras_resnet.vocabulary import check_choice, check_positive
 
@@ -58,18 +58,6 @@ def _scores(model, views) -> np.ndarray:
     return np.asarray(model.predict_on_batch(views), np.float64)
 
 
-def _ten_views(x, size: int):
-    """A batch's paper 10 views (4 corners, centre, and their mirrors) after a 4-pixel zero
-    pad, as ``data.ten_crop`` makes them per image: (batch * 10, size, size, channels)."""
-    x = keras.ops.pad(x, [[0, 0], [4, 4], [4, 4], [0, 0]])
-    height, width = x.shape[1], x.shape[2]
-    offsets = [(0, 0), (0, width - size), (height - size, 0), (height - size, width - size),
-               ((height - size) // 2, (width - size) // 2)]  # fmt: skip
-    crops = [x[:, top : top + size, left : left + size] for top, left in offsets]
-    crops += [keras.ops.flip(crop, axis=2) for crop in crops]
-    return keras.ops.reshape(keras.ops.stack(crops, axis=1), (-1, size, size, x.shape[-1]))
-
-
 class _Scores:
     """A model's scores and the labels, gathered batch by batch under Keras' progress bar."""
 
@@ -115,7 +103,7 @@ def _from_arrays(model, dataset, split, crops, data_dir, batch_size, limit, coll
         if crops == "center":
             collect.add(_scores(model, x), labels[start : start + step])
         else:
-            scores = _scores(model, _ten_views(x, size)).reshape(len(x), 10, -1).mean(axis=1)
+            scores = _scores(model, ten_views(x, size)).reshape(len(x), 10, -1).mean(axis=1)
             collect.add(scores, labels[start : start + step])
 
 
@@ -127,10 +115,15 @@ def _from_tfdata(model, dataset, split, crops, data_dir, batch_size, limit, prep
     from keras_resnet.data import transforms
 
     ds, defaults, size = data.decoded(dataset, split, data_dir=data_dir)
-    about = data.info(dataset, data_dir)
+    info = data.info(dataset, data_dir)
     cifar_style = defaults.style == CIFAR_STYLE
-    check_fits(model, dataset, about["classes"], about["image_shape"][-1] if cifar_style else 3)
-    total = about["splits"].get(split)
+    check_fits(
+        model,
+        dataset,
+        info["classes"],
+        info["image_shape"][-1] if cifar_style else 3,
+    )
+    total = info["splits"].get(split)
     if limit is not None:
         ds = ds.take(limit)
         total = min(total, limit) if total else limit

@@ -27,18 +27,14 @@ from keras_resnet.data.folder_split import (
 from keras_resnet.io import write_json_atomic
 from keras_resnet.models import default_weights, get_spec
 from keras_resnet.models.fused_norm import fuse_batch_norm
-from keras_resnet.recipes.callbacks import read_history
+from keras_resnet.recipes.callbacks import Throughput, history_columns
 from keras_resnet.recipes.folder_evaluation import confusion_matrix, confusion_metrics
 from keras_resnet.recipes.plot import plot_confusion, plot_error_curves
+from keras_resnet.recipes.process_settings import dtype_policy
 from keras_resnet.recipes.run_claim import claim, run_callbacks
-from keras_resnet.recipes.run_folder import PHASE_BACKUPS, check_resume, check_state_fits
-from keras_resnet.recipes.training import (
-    Throughput,
-    TrainResult,
-    check_policy,
-    dtype_policy,
-    stored_result,
-)
+from keras_resnet.recipes.run_folder import METRICS, PHASE_BACKUPS, RunFolder
+from keras_resnet.recipes.run_options import RunOptions
+from keras_resnet.recipes.training import TrainResult, stored_result
 from keras_resnet.recipes.transfer import (
     AugmentFolderBatches,
     input_normalization,
@@ -46,7 +42,7 @@ from keras_resnet.recipes.transfer import (
     set_phase,
     transfer_classifier,
 )
-from keras_resnet.vocabulary import check_choice, check_positive, check_seed
+from keras_resnet.vocabulary import check_choice, check_positive
 
 #: The name a fine-tuning run's recipe.json and metrics.json carry.
 NAME = "fine_tune"
@@ -164,6 +160,7 @@ def _check_arguments(arch, image_size, batch_size, epochs, head_epochs, seed, le
     for name, value in (("image_size", image_size), ("batch_size", batch_size),
                         ("epochs", epochs), ("workers", workers)):  # fmt: skip
         check_positive(name, value, allow_none=False)
+    RunOptions(epochs=epochs, batch_size=batch_size, seed=seed, mixed_precision=mixed_precision)
     head_epochs = max(1, epochs // 2) if head_epochs is None else head_epochs
     if isinstance(head_epochs, bool) or not isinstance(head_epochs, int):
         head_epochs = -1
@@ -178,8 +175,6 @@ def _check_arguments(arch, image_size, batch_size, epochs, head_epochs, seed, le
             raise ValueError(
                 f"The `{name}` argument should be a positive number. Received: {name}={value!r}"
             )
-    check_seed(seed)
-    check_policy(mixed_precision)
     check_choice("class_weight", class_weight, (None, "balanced"))
     return head_epochs
 
@@ -268,11 +263,12 @@ class _Plan:
 
     def resume_point(self) -> int:
         """The epochs finished: the second phase's state, else the first's."""
-        whole = check_resume(self.output_dir, self.epochs, self.per_epoch, PHASE_BACKUPS["whole"])
-        if whole:
-            return whole
-        head = PHASE_BACKUPS["head"]
-        return check_resume(self.output_dir, self.head_epochs, self.per_epoch, head)
+        whole = self.folder("whole").resume_epochs(self.epochs, self.per_epoch)
+        return whole or self.folder("head").resume_epochs(self.head_epochs, self.per_epoch)
+
+    def folder(self, phase: str) -> RunFolder:
+        """The run folder with ``phase``'s resume state."""
+        return RunFolder(self.output_dir, PHASE_BACKUPS[phase])
 
     def run_phase(self, model, network, backbone, phase: str, learning_rate: float, done: int,
                   throughput, *, train, held_out, class_weight, callbacks,
@@ -287,7 +283,7 @@ class _Plan:
                       loss="sparse_categorical_crossentropy", metrics=["accuracy"])  # fmt: skip
         model.optimizer.build(model.trainable_variables)
         model.optimizer.iterations.assign(first * self.per_epoch)
-        check_state_fits(model, self.output_dir, PHASE_BACKUPS[phase])  # loads it: refused if unfit
+        self.folder(phase).check_state_fits(model)  # loads it: refused if it does not fit
         start = max(first, done)
         if start >= last:
             return  # the first phase's final state is loaded
@@ -334,9 +330,9 @@ def _final_metrics(model, network, held_out, split: FolderSplit, plan: _Plan, st
 def _write_outputs(output_dir: str, metrics: dict, split: FolderSplit) -> None:
     """metrics.json (with every epoch's time across restarts), error.png and, with a
     held-out split, confusion.png."""
-    history = read_history(os.path.join(output_dir, "history.csv"))
+    history = history_columns(os.path.join(output_dir, "history.csv"))
     metrics["training_seconds"] = sum(history.get("epoch_seconds", []))
-    write_json_atomic(os.path.join(output_dir, "metrics.json"), metrics)
+    write_json_atomic(os.path.join(output_dir, METRICS), metrics)
     accuracy = metrics.get("validation_accuracy")
     shown = "" if accuracy is None else f": held-out error {100 * (1 - accuracy):.2f}%"
     plot_error_curves(history, os.path.join(output_dir, "error.png"), title=f"{NAME}{shown}")

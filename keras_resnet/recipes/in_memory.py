@@ -66,8 +66,9 @@ def stream_seed(seed: int | None) -> int:
     return int(np.random.SeedSequence().entropy % (1 << 31)) if seed is None else seed
 
 
-def feeds(dataset: InMemoryDataset, *, batch_size: int, seed: int, start_step: int,
-          validation_steps: int | None, classes: int | None):  # fmt: skip
+def stream_and_test_arrays(dataset: InMemoryDataset, *, batch_size: int, seed: int,
+                           start_step: int, validation_steps: int | None,
+                           classes: int | None):  # fmt: skip
     """The endless training stream from ``start_step`` on, and the test split as
     ``(images, zero positions), labels`` (its first ``validation_steps`` batches where
     given); ``classes`` one-hot encodes the labels (label smoothing).
@@ -75,9 +76,9 @@ def feeds(dataset: InMemoryDataset, *, batch_size: int, seed: int, start_step: i
     Example:
         >>> import numpy as np
         >>> split = (np.zeros((8, 2, 2, 1), np.uint8), np.arange(8) % 2)
-        >>> train, (x, y) = feeds(InMemoryDataset("d", split, split, ("a", "b")),
-        ...                       batch_size=4, seed=0, start_step=0, validation_steps=1,
-        ...                       classes=None)
+        >>> train, (x, y) = stream_and_test_arrays(
+        ...     InMemoryDataset("d", split, split, ("a", "b")), batch_size=4, seed=0,
+        ...     start_step=0, validation_steps=1, classes=None)
         >>> x[0].shape, y.tolist()
         ((4, 2, 2, 1), [0, 1, 0, 1])
     """

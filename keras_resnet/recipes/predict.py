@@ -18,7 +18,7 @@ from keras_resnet.data.images import (
     view_pixel_bound,
 )
 from keras_resnet.data.memory import arrays, class_names, has_raw_files, pixel_mean
-from keras_resnet.data.on_device import centre_pad
+from keras_resnet.data.on_device import cifar_inputs
 from keras_resnet.errors import needs_tensorflow
 from keras_resnet.imagenet_utils import class_index
 from keras_resnet.recipes.evaluation import check_fits, check_fits_known
@@ -63,10 +63,10 @@ def _in_memory_view(dataset: str, data_dir: str | None, size: int):
     mean = pixel_mean(arrays(dataset, "train", data_dir=data_dir)[0])
 
     def cifar_view(image):
-        x = keras.ops.cast(image, "float32") / 255.0
-        if tuple(x.shape[:2]) != mean.shape[:2]:
-            x = keras.ops.image.resize(x, mean.shape[:2])
-        return centre_pad(keras.ops.expand_dims(x - mean, 0), size)[0]
+        batch = keras.ops.expand_dims(keras.ops.cast(image, "float32"), 0)
+        if tuple(batch.shape[1:3]) != mean.shape[:2]:  # (resizing is linear: before /255)
+            batch = keras.ops.image.resize(batch, mean.shape[:2])
+        return cifar_inputs(batch, mean, size)[0]
 
     return cifar_view, list(class_names(dataset, data_dir)), mean.shape[-1]
 
@@ -79,19 +79,23 @@ def _tfds_view(dataset: str, data_dir: str | None, size: int | None):
     from keras_resnet.data import transforms
     from keras_resnet.data.mean import training_pixel_mean
 
-    about = data.info(dataset, data_dir, download=False)
-    size = size or about["defaults"].image_size
-    if about["defaults"].style != CIFAR_STYLE:
-        view = data.evaluation_view(about["defaults"].style, size=size)
-        return lambda image: view(tf.cast(image, tf.float32) / 255.0), about["class_names"], 3
+    info = data.info(dataset, data_dir, download=False)
+    size = size or info["defaults"].image_size
+    if info["defaults"].style != CIFAR_STYLE:
+        view = data.evaluation_view(info["defaults"].style, size=size)
+        return (
+            lambda image: view(tf.cast(image, tf.float32) / 255.0),
+            info["class_names"],
+            3,
+        )
     mean = training_pixel_mean(data.get_builder(dataset, data_dir, download=False))
     view = data.evaluation_view(CIFAR_STYLE, size=size)
 
     def cifar_view(image):  # as data.decoded yields it: native size, mean-subtracted, padded
         x = tf.image.resize(tf.cast(image, tf.float32) / 255.0, mean.shape[:2])
-        return view(transforms.pad_to(x - mean, size))
+        return view(transforms.cifar_input(x, mean, size))
 
-    return cifar_view, about["class_names"], mean.shape[-1]
+    return cifar_view, info["class_names"], mean.shape[-1]
 
 
 def _preprocessor(model: keras.Model, dataset: str | None, data_dir: str | None, preprocessing):

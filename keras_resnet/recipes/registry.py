@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 
 from keras_resnet.errors import unknown_name
-from keras_resnet.models.specs import cifar_blocks_per_stage
+from keras_resnet.models.specs import cifar_blocks_per_stage, is_cifar_depth
 from keras_resnet.recipes.recipe import Recipe
 
 _RECIPES: dict[str, Recipe] = {}
@@ -145,9 +145,7 @@ def check_nets(families, depths) -> list[tuple[str, int]]:
             f"The `families` argument should name some of {FAMILIES}. "
             f"Received: families={families!r}"
         )
-    if not depths or any(
-        isinstance(d, bool) or not isinstance(d, int) or d < 8 or (d - 2) % 6 for d in depths
-    ):
+    if not depths or not all(is_cifar_depth(d) for d in depths):
         raise ValueError(
             "The `depths` argument should hold CIFAR depths 6n+2 with n >= 1 (8, 14, 20, 26, "
             f"32, 44, 56, 110, ...). Received: depths={depths!r}"

@@ -28,9 +28,10 @@ from keras_resnet.lock import directory_lock
 from keras_resnet.recipes.callbacks import (
     AtomicModelCheckpoint,
     ResumableCSVLogger,
-    read_history,
+    history_columns,
 )
 from keras_resnet.recipes.run_folder import (
+    METRICS,
     RUN_FILES,
     RUN_FOLDERS,
     DamagedRunFileError,
@@ -107,6 +108,17 @@ def holds_run_of(output_dir: str, settings: dict) -> bool:
     return True
 
 
+def is_finished(output_dir: str) -> bool:
+    """Whether ``output_dir`` holds a finished run: its ``metrics.json``, the last file a run
+    writes (its resume state goes only after it).
+
+    Example:
+        >>> is_finished("/nonexistent")
+        False
+    """
+    return os.path.isfile(os.path.join(output_dir, METRICS))
+
+
 def finished_metrics(output_dir: str, required: tuple[str, ...] = FINISHED_METRICS) -> dict | None:
     """The ``metrics.json`` of the finished run in ``output_dir``, or None; one that lacks
     what a finished run records (``required``) is refused as damaged.
@@ -115,9 +127,9 @@ def finished_metrics(output_dir: str, required: tuple[str, ...] = FINISHED_METRI
         >>> finished_metrics("/nonexistent") is None
         True
     """
-    path = os.path.join(output_dir, "metrics.json")
-    if not os.path.isfile(path):
+    if not is_finished(output_dir):
         return None
+    path = os.path.join(output_dir, METRICS)
     metrics = read_json(path)
     missing = [k for k in required if not isinstance(metrics, dict) or k not in metrics]
     if missing:
@@ -153,7 +165,7 @@ def run_callbacks(work_dir: str, output_dir: str | None, network: keras.Model, *
     """
     callbacks = [keras.callbacks.TerminateOnNaN()]
     if output_dir is not None:
-        history = read_history(os.path.join(output_dir, "history.csv"))  # of earlier runs
+        history = history_columns(os.path.join(output_dir, "history.csv"))  # of earlier runs
         callbacks += [
             ResumableCSVLogger(os.path.join(output_dir, "history.csv")),
             AtomicModelCheckpoint(os.path.join(output_dir, "last.keras"), target=network),

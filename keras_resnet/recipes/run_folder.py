@@ -11,6 +11,8 @@ a ``ValueError`` naming the file and what to do, raised before anything is writt
 from __future__ import annotations
 
 import csv
+import dataclasses
+import functools
 import io
 import json
 import os
@@ -21,8 +23,10 @@ from keras_resnet.io import write_text_atomic
 from keras_resnet.lock import LOCK_FILE
 from keras_resnet.vocabulary import PIPELINES
 
+#: The last file a run writes: a folder that holds it holds a finished run.
+METRICS = "metrics.json"
 #: What a run writes into its folder (the lock file aside).
-RUN_FILES = ("recipe.json", "history.csv", "last.keras", "best.keras", "error.png", "metrics.json",
+RUN_FILES = ("recipe.json", "history.csv", "last.keras", "best.keras", "error.png", METRICS,
              "split.json", "confusion.png")  # fmt: skip
 #: Each phase's resume state: a fine-tuning run's second phase has its own (another optimizer).
 PHASE_BACKUPS = {"head": "backup", "whole": "backup_whole"}
@@ -86,8 +90,9 @@ class DamagedRunFileError(ValueError):
         self.path, self.why = path, why
 
 
-def read_run_history(path: str) -> list[dict[str, float]]:
-    """The rows of a run's ``history.csv`` (none if there is no file), checked whole: a
+def checked_history_rows(path: str) -> list[dict[str, float]]:
+    """The rows of a run's ``history.csv`` (none if there is no file), checked whole (what a
+    resumed run trusts; ``callbacks.history_columns`` reads leniently for plots): a
     header that starts with ``epoch`` and names ``loss``, every row as long as the header and
     all numbers, epochs 0, 1, 2, ... with none missing, the last line ended.
 
@@ -95,11 +100,11 @@ def read_run_history(path: str) -> list[dict[str, float]]:
         >>> import tempfile
         >>> path = os.path.join(tempfile.mkdtemp(), "history.csv")
         >>> _ = open(path, "w").write("epoch,loss\\n0,2.5\\n1,1.5\\n")
-        >>> [row["loss"] for row in read_run_history(path)]
+        >>> [row["loss"] for row in checked_history_rows(path)]
         [2.5, 1.5]
         >>> _ = open(path, "w").write("epoch,loss\\n0,2.5\\n2,1.5\\n")
         >>> try:
-        ...     read_run_history(path)
+        ...     checked_history_rows(path)
         ... except ValueError as error:  # a DamagedRunFileError
         ...     print(error)  # doctest: +ELLIPSIS
         The run file '...' is damaged: line 3 is epoch 2, not 1 (an epoch is missing)...
@@ -249,120 +254,113 @@ def _put_in_place(backup_dir: str) -> None:
         os.replace(partial, target)
 
 
-def check_state_fits(model, output_dir: str, backup: str = "backup") -> None:
-    """Load a run's resume state into ``model`` as Keras' ``BackupAndRestore`` will, and
-    refuse in one line a state whose weights do not fit it (another pipeline's model, or
-    another network's), instead of Keras' list of every layer it could not load.
+@dataclasses.dataclass
+class RunFolder:
+    """A run folder's resume decisions: the pipeline its resume state belongs to (read once),
+    whether a run may resume there with another, how many epochs it resumes after, whether
+    the state fits the model; ``backup`` names the phase's resume state (``PHASE_BACKUPS``).
 
     Example:
-        >>> check_state_fits(None, "/nonexistent/run")  # no resume state: nothing to check
+        >>> folder = RunFolder("/nonexistent/run")
+        >>> folder.recorded_pipeline is None, folder.resume_epochs(num_epochs=4, steps_per_epoch=10)
+        (True, 0)
     """
-    path = os.path.join(output_dir, backup, WEIGHTS)
-    if not os.path.isfile(path):
-        return
-    if model.optimizer is not None and not model.optimizer.built:
-        model.optimizer.build(model.trainable_variables)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")  # Keras warns of each variable before it gives up
-        try:
-            model.load_weights(path)
-        except ValueError as error:
-            first = str(error).strip().splitlines()[0][:120]
-            raise DamagedRunFileError(path, f"its weights do not fit the model of this run "
-                                 f"(pipeline={recorded_pipeline(os.path.dirname(path))!r}; "
-                                 f"Keras: {first})") from None  # fmt: skip
-    # An optimizer of other variables is only warned of, and its state left out: the run
-    # would resume with a fresh optimizer and its iteration count at 0.
-    skipped = [str(w.message) for w in caught if "Skipping variable loading for optimizer"
-               in str(w.message)]  # fmt: skip
-    if skipped:
-        raise DamagedRunFileError(path, "its optimizer state does not fit the optimizer of this "
-                                  f"run (Keras: {skipped[0].strip()[:160]})")  # fmt: skip
 
+    path: str
+    backup: str = "backup"
 
-def recorded_pipeline(backup_dir: str) -> str | None:
-    """The pipeline whose resume state ``backup_dir`` holds: what ``record_pipeline`` wrote,
-    ``"tfdata"`` for a state from before there was a choice, None without one. A file that
-    names no pipeline is refused in one line.
+    @property
+    def backup_dir(self) -> str:
+        return os.path.join(self.path, self.backup)
 
-    Example:
-        >>> recorded_pipeline("/nonexistent/backup") is None
-        True
-    """
-    path = os.path.join(backup_dir, PIPELINE)
-    if os.path.isfile(path) and not os.path.islink(path):
-        with open(path, "rb") as f:
-            recorded = f.read(64).decode("utf-8", "replace").strip()
-        if recorded not in PIPELINES:
-            raise DamagedRunFileError(
-                path, f"it holds {recorded[:20]!r}, not one of {', '.join(PIPELINES)}"
+    @functools.cached_property
+    def recorded_pipeline(self) -> str | None:
+        """The pipeline whose resume state the folder holds: what ``record_pipeline`` wrote,
+        ``"tfdata"`` for a state from before there was a choice, None without one (or for a
+        ``path`` that is no path: the run's claim refuses it by name). A file that names no
+        pipeline is refused in one line."""
+        if not isinstance(self.path, str | os.PathLike):
+            return None
+        path = os.path.join(self.backup_dir, PIPELINE)
+        if os.path.isfile(path) and not os.path.islink(path):
+            with open(path, "rb") as f:
+                recorded = f.read(64).decode("utf-8", "replace").strip()
+            if recorded not in PIPELINES:
+                raise DamagedRunFileError(
+                    path, f"it holds {recorded[:20]!r}, not one of {', '.join(PIPELINES)}"
+                )
+            return recorded
+        return "tfdata" if os.path.isfile(os.path.join(self.backup_dir, METADATA)) else None
+
+    def check_pipeline(self, pipeline: str) -> None:
+        """Refuse to resume the folder's state with another ``pipeline`` than the one it was
+        started with (its weights fit another model), before any dataset is decoded."""
+        recorded = self.recorded_pipeline
+        weights = os.path.join(self.backup_dir, WEIGHTS)
+        if recorded not in (None, pipeline) and os.path.lexists(weights):
+            raise ValueError(
+                f"The run in {self.path!r} was started with pipeline={recorded!r} "
+                f"({os.path.join(self.backup_dir, PIPELINE)!r}); resume it with that "
+                f"pipeline (--pipeline {recorded}), or choose another output_dir."
             )
-        return recorded
-    return "tfdata" if os.path.isfile(os.path.join(backup_dir, METADATA)) else None
 
+    def record_pipeline(self, pipeline: str) -> None:
+        """Write which pipeline the run's resume state belongs to (before its first backup)."""
+        os.makedirs(self.backup_dir, exist_ok=True)
+        write_text_atomic(os.path.join(self.backup_dir, PIPELINE), pipeline + "\n")
+        self.__dict__["recorded_pipeline"] = pipeline
 
-def check_pipeline(output_dir: str, pipeline: str, recorded: str | None) -> None:
-    """Refuse to resume a run's state with another ``pipeline`` than the one it was started
-    with (``recorded``, what ``recorded_pipeline`` read; its weights fit another model),
-    before any dataset is decoded.
+    def resume_epochs(self, num_epochs: int, steps_per_epoch: int) -> int:
+        """Check the folder's history and resume state against each other and against this
+        run's plan; returns the finished epochs the run resumes after. Where the latest state
+        cannot be used and its ``.bkp`` copy can (``resume_state``), the copy is put in its
+        place.
 
-    Example:
-        >>> check_pipeline("/nonexistent/run", "memory", None)
-    """
-    backup = os.path.join(output_dir, "backup")
-    if recorded not in (None, pipeline) and os.path.lexists(os.path.join(backup, WEIGHTS)):
-        raise ValueError(
-            f"The run in {output_dir!r} was started with pipeline={recorded!r} "
-            f"({os.path.join(backup, PIPELINE)!r}); resume it with that "
-            f"pipeline (--pipeline {recorded}), or choose another output_dir."
-        )
+        Refused: a damaged ``history.csv``; a resume state that cannot be read, whose weights
+        and metadata disagree (the optimizer's iterations against the epoch and history.csv),
+        that claims more epochs than the history lists or than the run has, or whose epochs
+        were another length.
+        """
+        rows = checked_history_rows(os.path.join(self.path, "history.csv"))
+        done, weights = resume_state(self.backup_dir, rows)
+        if done > num_epochs:
+            raise DamagedRunFileError(
+                os.path.join(self.backup_dir, METADATA),
+                f"it records {done} finished epochs; this run has {num_epochs}",
+            )
+        iterations = rows[done - 1].get("iterations") if done else None
+        if iterations is not None and iterations != done * steps_per_epoch:
+            raise ValueError(
+                f"The run in {self.path!r} has epochs of {iterations / done:g} iterations "
+                f"(history.csv), not {steps_per_epoch}: resume it with the --steps-per-epoch "
+                "it started with, or choose another output_dir."
+            )
+        if weights is not None and weights.endswith(PREVIOUS):
+            _put_in_place(self.backup_dir)
+        return done
 
-
-def record_pipeline(backup_dir: str, pipeline: str) -> None:
-    """Write which pipeline a run's resume state belongs to (before its first backup).
-
-    Example:
-        >>> import tempfile
-        >>> backup = os.path.join(tempfile.mkdtemp(), "backup")
-        >>> record_pipeline(backup, "memory")
-        >>> recorded_pipeline(backup)
-        'memory'
-    """
-    os.makedirs(backup_dir, exist_ok=True)
-    write_text_atomic(os.path.join(backup_dir, PIPELINE), pipeline + "\n")
-
-
-def check_resume(output_dir: str, num_epochs: int, steps_per_epoch: int,
-                 backup: str = "backup") -> int:  # fmt: skip
-    """Check a run folder's history and resume state against each other and against this
-    run's plan; returns the finished epochs the run resumes after. Where the latest state
-    cannot be used and its ``.bkp`` copy can (``resume_state``), the copy is put in its place.
-
-    Refused: a damaged ``history.csv``; a resume state that cannot be read, whose weights
-    and metadata disagree (the optimizer's iterations against the epoch and history.csv),
-    that claims more epochs than the history lists or than the run has, or whose epochs
-    were another length.
-
-    Example:
-        >>> check_resume("/nonexistent/run", num_epochs=4, steps_per_epoch=10)
-        0
-    """
-    history_path = os.path.join(output_dir, "history.csv")
-    rows = read_run_history(history_path)
-    backup = os.path.join(output_dir, backup)
-    done, weights = resume_state(backup, rows)
-    metadata = os.path.join(backup, METADATA)
-    if done > num_epochs:
-        raise DamagedRunFileError(
-            metadata, f"it records {done} finished epochs; this run has {num_epochs}"
-        )
-    iterations = rows[done - 1].get("iterations") if done else None
-    if iterations is not None and iterations != done * steps_per_epoch:
-        raise ValueError(
-            f"The run in {output_dir!r} has epochs of {iterations / done:g} iterations "
-            f"(history.csv), not {steps_per_epoch}: resume it with the --steps-per-epoch "
-            "it started with, or choose another output_dir."
-        )
-    if weights is not None and weights.endswith(PREVIOUS):
-        _put_in_place(backup)
-    return done
+    def check_state_fits(self, model) -> None:
+        """Load the folder's resume state into ``model`` as Keras' ``BackupAndRestore`` will,
+        and refuse in one line a state whose weights do not fit it (another pipeline's model,
+        or another network's), instead of Keras' list of every layer it could not load."""
+        path = os.path.join(self.backup_dir, WEIGHTS)
+        if not os.path.isfile(path):
+            return
+        if model.optimizer is not None and not model.optimizer.built:
+            model.optimizer.build(model.trainable_variables)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")  # Keras warns of each variable before it gives up
+            try:
+                model.load_weights(path)
+            except ValueError as error:
+                first = str(error).strip().splitlines()[0][:120]
+                why = (f"its weights do not fit the model of this run (pipeline="
+                       f"{self.recorded_pipeline!r}; Keras: {first})")  # fmt: skip
+                raise DamagedRunFileError(path, why) from None
+        # An optimizer of other variables is only warned of, and its state left out: the run
+        # would resume with a fresh optimizer and its iteration count at 0.
+        skipped = [str(w.message) for w in caught if "Skipping variable loading for optimizer"
+                   in str(w.message)]  # fmt: skip
+        if skipped:
+            why = "its optimizer state does not fit the optimizer of this run"
+            raise DamagedRunFileError(path, f"{why} (Keras: {skipped[0].strip()[:160]})")

@@ -64,7 +64,7 @@ def run(variant: str, seed: int, output: str, epochs: int, **quick) -> dict:
 
     from keras_resnet.models import blocks
     from keras_resnet.recipes import train
-    from keras_resnet.recipes.callbacks import read_history
+    from keras_resnet.recipes.callbacks import history_columns
 
     folder = os.path.join(output, f"{variant}_seed{seed}")
     # conv_bn looks conv_initializer up in its module each time it builds a convolution;
@@ -76,7 +76,7 @@ def run(variant: str, seed: int, output: str, epochs: int, **quick) -> dict:
             seed=seed, verbose=2, **quick,
         )  # fmt: skip
     metrics = result.metrics
-    best = max(read_history(os.path.join(folder, "history.csv"))["val_accuracy"])
+    best = max(history_columns(os.path.join(folder, "history.csv"))["val_accuracy"])
     minutes = (metrics.get("training_seconds") or metrics["wall_seconds"]) / 60
     del result
     keras.utils.clear_session()
