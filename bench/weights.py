@@ -29,7 +29,7 @@ from safetensors.numpy import load_file, save_file
 
 import keras_resnet
 from keras_resnet.io import sha256_file
-from keras_resnet.zoo import Target, cache, convert, load_weights, registry, resolve_weights
+from keras_resnet.zoo import ModelLayout, cache, convert, load_weights, registry, resolve_weights
 
 TESTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests")
 
@@ -61,11 +61,11 @@ def main() -> None:
     model = keras_resnet.ResNet50(weights=None)
     h5 = os.path.join(work, "resnet50.weights.h5")
     model.save_weights(h5)
-    target = Target("resnet50", variant="v1.5")
+    layout = ModelLayout("resnet50", variant="v1.5")
     zoo_times, h5_times = [], []
     for _ in range(args.rounds):
         zoo_times.append(
-            _timed(lambda: load_weights(model, resolve_weights("imagenet", target=target)))
+            _timed(lambda: load_weights(model, resolve_weights("imagenet", layout=layout)))
         )
         h5_times.append(_timed(lambda: model.load_weights(h5)))
     zoo, h5_time = statistics.median(zoo_times), statistics.median(h5_times)

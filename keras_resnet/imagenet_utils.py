@@ -73,7 +73,7 @@ def _normalization(weights: str) -> tuple[str, tuple, tuple]:
     if weights == "torch":
         return "torch", IMAGENET_MEAN, IMAGENET_STD
     checkpoints = [registry.get(name) for name in registry.list_weights()]
-    tag = registry.default_tag() if weights == "imagenet" else weights
+    tag = registry.tag_of(weights)
     matching = [c for c in checkpoints if weights == c.name or tag == c.tag]
     if not matching:
         tags = sorted({c.tag for c in checkpoints})

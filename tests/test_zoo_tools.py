@@ -19,7 +19,7 @@ import keras_resnet
 from keras_resnet import cli
 from keras_resnet.imagenet_utils import class_index
 from keras_resnet.io import sha256_file
-from keras_resnet.zoo import cache, export, registry
+from keras_resnet.zoo import cache, hub_folder, registry
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -88,7 +88,7 @@ def test_convert_to_keras_files_and_a_hub_folder(tmp_path, capsys):
         model = keras_resnet.ResNet18(weights=str(tmp_path / dst), input_shape=(64, 64, 3))
         np.testing.assert_allclose(model.predict_on_batch(images), expected, rtol=1e-6)
     assert cli.main(["weights", "convert", src, str(tmp_path / "folder")]) == 0
-    config = export.check_folder(str(tmp_path / "folder"))
+    config = hub_folder.check_folder(str(tmp_path / "folder"))
     assert config["arch"] == "resnet18" and config["num_classes"] == 1000
     assert config["source_sha256"] == sha256_file(src)
     assert "library_name: keras_resnet" in (tmp_path / "folder" / "README.md").read_text()
@@ -106,7 +106,7 @@ def test_convert_to_keras_files_and_a_hub_folder(tmp_path, capsys):
     # weights/convert.py makes the same folder, with the registry entry's card fields.
     out = tmp_path / "script"
     assert _script("convert").main(["-", str(out), "--src", src]) == 0
-    assert export.check_folder(str(out))["sha256"] == config["sha256"]
+    assert hub_folder.check_folder(str(out))["sha256"] == config["sha256"]
     publish = _script("publish")
     assert publish.main([str(out), "me/keras-resnet18", "--dry-run"]) == 0
     printed = capsys.readouterr().out

@@ -17,9 +17,9 @@ import sys
 def plan(folder: str) -> list[tuple[str, int, str]]:
     """The files that would be uploaded: (name, size, sha256); checks the folder first."""
     from keras_resnet.io import sha256_file
-    from keras_resnet.zoo import export
+    from keras_resnet.zoo import hub_folder
 
-    export.check_folder(folder)
+    hub_folder.check_folder(folder)
     return [
         (
             name,

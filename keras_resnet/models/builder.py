@@ -87,6 +87,43 @@ def _head(x, *, include_top, pooling, classes, classifier_activation, kernel_reg
     return x
 
 
+def _checked_inputs(spec: NetSpec, *, include_top, weights, input_tensor, input_shape, pooling,
+                    classes, classifier_activation, variant, shortcut):  # fmt: skip
+    """Every argument of ``build_model`` checked, before anything is built or downloaded:
+    the input shape, the shortcut option (upper case) and what ``weights`` resolved to."""
+    if keras.config.image_data_format() != "channels_last":
+        raise ValueError(
+            "keras_resnet models are channels_last; keras.config.image_data_format() is "
+            f"{keras.config.image_data_format()!r}. Call "
+            "keras.config.set_image_data_format('channels_last') first."
+        )
+    arguments.check_variant(variant)
+    shortcut = arguments.normalize_shortcut(shortcut)
+    check_choice("include_top", include_top, (True, False))
+    check_choice("pooling", pooling, arguments.POOLINGS)
+    arguments.check_head(
+        include_top=include_top,
+        weights=weights,
+        classes=classes,
+        classifier_activation=classifier_activation,
+    )
+    shape = arguments.resolve_input_shape(
+        input_shape,
+        input_tensor,
+        default_size=DEFAULT_SIZE[spec.family],
+        min_size=MIN_SIZE,
+        include_top=include_top,
+    )
+    layout = zoo.ModelLayout(
+        spec.name,
+        variant=None if spec.block == BASIC else variant,
+        shortcut=shortcut if spec.residual else "none",
+        include_top=include_top,
+        classes=classes,
+    )
+    return shape, shortcut, zoo.resolve_weights(weights, layout=layout)  # once, before building
+
+
 def build_model(
     spec: NetSpec,
     *,
@@ -115,38 +152,11 @@ def build_model(
         >>> model.output_shape
         (None, 10)
     """
-    if keras.config.image_data_format() != "channels_last":
-        raise ValueError(
-            "keras_resnet models are channels_last; keras.config.image_data_format() is "
-            f"{keras.config.image_data_format()!r}. Call "
-            "keras.config.set_image_data_format('channels_last') first."
-        )
-    arguments.check_variant(variant)
-    shortcut = arguments.normalize_shortcut(shortcut)
-    check_choice("include_top", include_top, (True, False))
-    check_choice("pooling", pooling, arguments.POOLINGS)
-    arguments.check_head(
-        include_top=include_top,
-        weights=weights,
-        classes=classes,
-        classifier_activation=classifier_activation,
-    )
-    shape = arguments.resolve_input_shape(
-        input_shape,
-        input_tensor,
-        default_size=DEFAULT_SIZE[spec.family],
-        min_size=MIN_SIZE,
-        include_top=include_top,
-    )
-    target = zoo.Target(
-        spec.name,
-        variant=None if spec.block == BASIC else variant,
-        shortcut=shortcut if spec.residual else "none",
-        include_top=include_top,
-        classes=classes,
-    )
-    resolved = zoo.resolve_weights(weights, target=target)  # once, before building
-
+    shape, shortcut, resolved = _checked_inputs(
+        spec, include_top=include_top, weights=weights, input_tensor=input_tensor,
+        input_shape=input_shape, pooling=pooling, classes=classes,
+        classifier_activation=classifier_activation, variant=variant, shortcut=shortcut,
+    )  # fmt: skip
     if input_tensor is None:
         img_input = keras.Input(shape=shape)
     elif not keras.backend.is_keras_tensor(input_tensor):
@@ -177,6 +187,6 @@ def build_model(
             inputs,
             x,
             name=name or spec.name,
-            checkpoint=resolved if isinstance(resolved, zoo.Checkpoint) else None,
+            checkpoint=resolved.checkpoint,
         )
     return zoo.load_weights(model, resolved)

@@ -9,9 +9,9 @@ import os
 
 from keras_resnet.checkpoint import Checkpoint
 from keras_resnet.io import sha256_file
-from keras_resnet.models.specs import residual_spec_for
+from keras_resnet.models.specs import default_shortcut, residual_spec_for
 from keras_resnet.weight_files import PICKLE_SUFFIXES, is_legacy_h5
-from keras_resnet.zoo import cache, convert, export
+from keras_resnet.zoo import cache, convert, hub_folder
 
 
 def convert_checkpoint(
@@ -49,14 +49,14 @@ Received: src='model.pth'
     legacy = is_legacy_h5(src)
     variant = variant or (checkpoint.variant if checkpoint else None)
     variant = variant or ("v1" if legacy else "v1.5")
-    about = convert.describe(state)
-    spec = residual_spec_for(about["block"], about["blocks_per_stage"], about["stem_kernel"])
+    layout = convert.describe(state)
+    spec = residual_spec_for(layout["block"], layout["blocks_per_stage"], layout["stem_kernel"])
     model = get_model(
         spec.name,
         weights=None,
-        include_top=about["num_classes"] is not None,
-        classes=about["num_classes"] or 1000,
-        input_shape=None if about["num_classes"] else (None, None, about["in_channels"]),
+        include_top=layout["num_classes"] is not None,
+        classes=layout["num_classes"] or 1000,
+        input_shape=None if layout["num_classes"] else (None, None, layout["in_channels"]),
         **({"variant": variant} if spec.block == "bottleneck" else {}),
     )
     convert.assign(model, state, source=f"The file {src!r}")
@@ -72,13 +72,12 @@ Received: src='model.pth'
     elif lower.endswith(".keras"):
         model.save(dst)
     else:
-        default_shortcut = "B" if spec.family == "imagenet" else "A"
-        export.export(
+        hub_folder.write_hub_folder(
             state,
             dst,
             arch=spec.name,
             variant=variant,
-            shortcut=checkpoint.shortcut if checkpoint else default_shortcut,
+            shortcut=checkpoint.shortcut if checkpoint else default_shortcut(spec),
             source=source,
             source_sha256=sha256_file(src),
             preprocessing=checkpoint.preprocessing.to_dict() if checkpoint else None,

@@ -28,7 +28,20 @@ def ResNet20(
     zero_init_residual=False,
     kernel_regularizer=None,
 ) -> ResNetModel:
-    return build_model(cifar_spec(20), **locals())
+    return build_model(
+        cifar_spec(20),
+        include_top=include_top,
+        weights=weights,
+        input_tensor=input_tensor,
+        input_shape=input_shape,
+        pooling=pooling,
+        classes=classes,
+        classifier_activation=classifier_activation,
+        name=name,
+        shortcut=shortcut,
+        zero_init_residual=zero_init_residual,
+        kernel_regularizer=kernel_regularizer,
+    )
 
 
 @documented(cifar_spec(32))
@@ -46,7 +59,20 @@ def ResNet32(
     zero_init_residual=False,
     kernel_regularizer=None,
 ) -> ResNetModel:
-    return build_model(cifar_spec(32), **locals())
+    return build_model(
+        cifar_spec(32),
+        include_top=include_top,
+        weights=weights,
+        input_tensor=input_tensor,
+        input_shape=input_shape,
+        pooling=pooling,
+        classes=classes,
+        classifier_activation=classifier_activation,
+        name=name,
+        shortcut=shortcut,
+        zero_init_residual=zero_init_residual,
+        kernel_regularizer=kernel_regularizer,
+    )
 
 
 @documented(cifar_spec(44))
@@ -64,7 +90,20 @@ def ResNet44(
     zero_init_residual=False,
     kernel_regularizer=None,
 ) -> ResNetModel:
-    return build_model(cifar_spec(44), **locals())
+    return build_model(
+        cifar_spec(44),
+        include_top=include_top,
+        weights=weights,
+        input_tensor=input_tensor,
+        input_shape=input_shape,
+        pooling=pooling,
+        classes=classes,
+        classifier_activation=classifier_activation,
+        name=name,
+        shortcut=shortcut,
+        zero_init_residual=zero_init_residual,
+        kernel_regularizer=kernel_regularizer,
+    )
 
 
 @documented(cifar_spec(56))
@@ -82,7 +121,20 @@ def ResNet56(
     zero_init_residual=False,
     kernel_regularizer=None,
 ) -> ResNetModel:
-    return build_model(cifar_spec(56), **locals())
+    return build_model(
+        cifar_spec(56),
+        include_top=include_top,
+        weights=weights,
+        input_tensor=input_tensor,
+        input_shape=input_shape,
+        pooling=pooling,
+        classes=classes,
+        classifier_activation=classifier_activation,
+        name=name,
+        shortcut=shortcut,
+        zero_init_residual=zero_init_residual,
+        kernel_regularizer=kernel_regularizer,
+    )
 
 
 @documented(cifar_spec(110))
@@ -100,7 +152,20 @@ def ResNet110(
     zero_init_residual=False,
     kernel_regularizer=None,
 ) -> ResNetModel:
-    return build_model(cifar_spec(110), **locals())
+    return build_model(
+        cifar_spec(110),
+        include_top=include_top,
+        weights=weights,
+        input_tensor=input_tensor,
+        input_shape=input_shape,
+        pooling=pooling,
+        classes=classes,
+        classifier_activation=classifier_activation,
+        name=name,
+        shortcut=shortcut,
+        zero_init_residual=zero_init_residual,
+        kernel_regularizer=kernel_regularizer,
+    )
 
 
 @documented(cifar_spec(1202))
@@ -118,7 +183,20 @@ def ResNet1202(
     zero_init_residual=False,
     kernel_regularizer=None,
 ) -> ResNetModel:
-    return build_model(cifar_spec(1202), **locals())
+    return build_model(
+        cifar_spec(1202),
+        include_top=include_top,
+        weights=weights,
+        input_tensor=input_tensor,
+        input_shape=input_shape,
+        pooling=pooling,
+        classes=classes,
+        classifier_activation=classifier_activation,
+        name=name,
+        shortcut=shortcut,
+        zero_init_residual=zero_init_residual,
+        kernel_regularizer=kernel_regularizer,
+    )
 
 
 @documented(cifar_spec(20, residual=False))
@@ -134,7 +212,18 @@ def Plain20(
     *,
     kernel_regularizer=None,
 ) -> ResNetModel:
-    return build_model(cifar_spec(20, residual=False), **locals())
+    return build_model(
+        cifar_spec(20, residual=False),
+        include_top=include_top,
+        weights=weights,
+        input_tensor=input_tensor,
+        input_shape=input_shape,
+        pooling=pooling,
+        classes=classes,
+        classifier_activation=classifier_activation,
+        name=name,
+        kernel_regularizer=kernel_regularizer,
+    )
 
 
 @documented(cifar_spec(32, residual=False))
@@ -150,7 +239,18 @@ def Plain32(
     *,
     kernel_regularizer=None,
 ) -> ResNetModel:
-    return build_model(cifar_spec(32, residual=False), **locals())
+    return build_model(
+        cifar_spec(32, residual=False),
+        include_top=include_top,
+        weights=weights,
+        input_tensor=input_tensor,
+        input_shape=input_shape,
+        pooling=pooling,
+        classes=classes,
+        classifier_activation=classifier_activation,
+        name=name,
+        kernel_regularizer=kernel_regularizer,
+    )
 
 
 @documented(cifar_spec(44, residual=False))
@@ -166,7 +266,18 @@ def Plain44(
     *,
     kernel_regularizer=None,
 ) -> ResNetModel:
-    return build_model(cifar_spec(44, residual=False), **locals())
+    return build_model(
+        cifar_spec(44, residual=False),
+        include_top=include_top,
+        weights=weights,
+        input_tensor=input_tensor,
+        input_shape=input_shape,
+        pooling=pooling,
+        classes=classes,
+        classifier_activation=classifier_activation,
+        name=name,
+        kernel_regularizer=kernel_regularizer,
+    )
 
 
 @documented(cifar_spec(56, residual=False))
@@ -182,7 +293,18 @@ def Plain56(
     *,
     kernel_regularizer=None,
 ) -> ResNetModel:
-    return build_model(cifar_spec(56, residual=False), **locals())
+    return build_model(
+        cifar_spec(56, residual=False),
+        include_top=include_top,
+        weights=weights,
+        input_tensor=input_tensor,
+        input_shape=input_shape,
+        pooling=pooling,
+        classes=classes,
+        classifier_activation=classifier_activation,
+        name=name,
+        kernel_regularizer=kernel_regularizer,
+    )
 
 
 @documented(cifar_spec(110, residual=False))
@@ -198,7 +320,18 @@ def Plain110(
     *,
     kernel_regularizer=None,
 ) -> ResNetModel:
-    return build_model(cifar_spec(110, residual=False), **locals())
+    return build_model(
+        cifar_spec(110, residual=False),
+        include_top=include_top,
+        weights=weights,
+        input_tensor=input_tensor,
+        input_shape=input_shape,
+        pooling=pooling,
+        classes=classes,
+        classifier_activation=classifier_activation,
+        name=name,
+        kernel_regularizer=kernel_regularizer,
+    )
 
 
 CONSTRUCTORS = {

@@ -25,7 +25,21 @@ def ResNet18(
     zero_init_residual=False,
     kernel_regularizer=None,
 ) -> ResNetModel:
-    return build_model(imagenet_spec(18), **locals())
+    return build_model(
+        imagenet_spec(18),
+        include_top=include_top,
+        weights=weights,
+        input_tensor=input_tensor,
+        input_shape=input_shape,
+        pooling=pooling,
+        classes=classes,
+        classifier_activation=classifier_activation,
+        name=name,
+        variant=variant,
+        shortcut=shortcut,
+        zero_init_residual=zero_init_residual,
+        kernel_regularizer=kernel_regularizer,
+    )
 
 
 @documented(imagenet_spec(34))
@@ -44,7 +58,21 @@ def ResNet34(
     zero_init_residual=False,
     kernel_regularizer=None,
 ) -> ResNetModel:
-    return build_model(imagenet_spec(34), **locals())
+    return build_model(
+        imagenet_spec(34),
+        include_top=include_top,
+        weights=weights,
+        input_tensor=input_tensor,
+        input_shape=input_shape,
+        pooling=pooling,
+        classes=classes,
+        classifier_activation=classifier_activation,
+        name=name,
+        variant=variant,
+        shortcut=shortcut,
+        zero_init_residual=zero_init_residual,
+        kernel_regularizer=kernel_regularizer,
+    )
 
 
 @documented(imagenet_spec(50))
@@ -63,7 +91,21 @@ def ResNet50(
     zero_init_residual=False,
     kernel_regularizer=None,
 ) -> ResNetModel:
-    return build_model(imagenet_spec(50), **locals())
+    return build_model(
+        imagenet_spec(50),
+        include_top=include_top,
+        weights=weights,
+        input_tensor=input_tensor,
+        input_shape=input_shape,
+        pooling=pooling,
+        classes=classes,
+        classifier_activation=classifier_activation,
+        name=name,
+        variant=variant,
+        shortcut=shortcut,
+        zero_init_residual=zero_init_residual,
+        kernel_regularizer=kernel_regularizer,
+    )
 
 
 @documented(imagenet_spec(101))
@@ -82,7 +124,21 @@ def ResNet101(
     zero_init_residual=False,
     kernel_regularizer=None,
 ) -> ResNetModel:
-    return build_model(imagenet_spec(101), **locals())
+    return build_model(
+        imagenet_spec(101),
+        include_top=include_top,
+        weights=weights,
+        input_tensor=input_tensor,
+        input_shape=input_shape,
+        pooling=pooling,
+        classes=classes,
+        classifier_activation=classifier_activation,
+        name=name,
+        variant=variant,
+        shortcut=shortcut,
+        zero_init_residual=zero_init_residual,
+        kernel_regularizer=kernel_regularizer,
+    )
 
 
 @documented(imagenet_spec(152))
@@ -101,7 +157,21 @@ def ResNet152(
     zero_init_residual=False,
     kernel_regularizer=None,
 ) -> ResNetModel:
-    return build_model(imagenet_spec(152), **locals())
+    return build_model(
+        imagenet_spec(152),
+        include_top=include_top,
+        weights=weights,
+        input_tensor=input_tensor,
+        input_shape=input_shape,
+        pooling=pooling,
+        classes=classes,
+        classifier_activation=classifier_activation,
+        name=name,
+        variant=variant,
+        shortcut=shortcut,
+        zero_init_residual=zero_init_residual,
+        kernel_regularizer=kernel_regularizer,
+    )
 
 
 @documented(imagenet_spec(18, residual=False))
@@ -117,7 +187,18 @@ def Plain18(
     *,
     kernel_regularizer=None,
 ) -> ResNetModel:
-    return build_model(imagenet_spec(18, residual=False), **locals())
+    return build_model(
+        imagenet_spec(18, residual=False),
+        include_top=include_top,
+        weights=weights,
+        input_tensor=input_tensor,
+        input_shape=input_shape,
+        pooling=pooling,
+        classes=classes,
+        classifier_activation=classifier_activation,
+        name=name,
+        kernel_regularizer=kernel_regularizer,
+    )
 
 
 @documented(imagenet_spec(34, residual=False))
@@ -133,7 +214,18 @@ def Plain34(
     *,
     kernel_regularizer=None,
 ) -> ResNetModel:
-    return build_model(imagenet_spec(34, residual=False), **locals())
+    return build_model(
+        imagenet_spec(34, residual=False),
+        include_top=include_top,
+        weights=weights,
+        input_tensor=input_tensor,
+        input_shape=input_shape,
+        pooling=pooling,
+        classes=classes,
+        classifier_activation=classifier_activation,
+        name=name,
+        kernel_regularizer=kernel_regularizer,
+    )
 
 
 CONSTRUCTORS = {

@@ -7,6 +7,7 @@ well under a second for ResNet-152's 230 MB). A hit makes no network request at 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import warnings
@@ -69,20 +70,22 @@ def load_converted(checkpoint: Checkpoint) -> dict[str, np.ndarray]:
         >>> from keras_resnet.zoo import registry
         >>> state = load_converted(registry.get("resnet18.tv_in1k"))  # doctest: +SKIP
     """
-    from safetensors.numpy import load_file
+    from safetensors.numpy import load
 
-    cached = verified_conversion(checkpoint)
-    if cached:
+    known = _known_sha256(checkpoint)
+    content = _verified_content(converted_path(known)) if known else None
+    if content is not None:
         try:
-            return load_file(cached)
+            return load(content)
         except Exception as error:  # a file that passed its sha256 but does not parse
-            _drop(cached, f"it cannot be read ({type(error).__name__})")
-    target, state = _convert(checkpoint)
+            _drop(converted_path(known), f"it cannot be read ({type(error).__name__})")
+    sha256, state = _convert(checkpoint)
+    cache_file = converted_path(sha256)
     try:
-        store(state, target, _metadata(checkpoint, target))
+        store(state, cache_file, _metadata(checkpoint, sha256))
     except OSError as error:
         warnings.warn(
-            f"The weights cache {os.path.dirname(target)!r} cannot be written ({error}); the "
+            f"The weights cache {os.path.dirname(cache_file)!r} cannot be written ({error}); the "
             "converted weights are kept in memory only (set KERAS_HOME to a writable folder "
             "to cache them).",
             stacklevel=3,
@@ -97,25 +100,26 @@ def verified_conversion(checkpoint: Checkpoint) -> str | None:
     Example:
         >>> from keras_resnet.zoo import registry
         >>> verified_conversion(registry.get("resnet18.tv_in1k"))  # doctest: +SKIP
-        '~/.keras/keras_resnet/5c1e...-c2.safetensors'
+        '~/.keras/keras_resnet/weights/5c1e...-c2.safetensors'
     """
     known = _known_sha256(checkpoint)
-    return converted_path(known) if known and _verified(converted_path(known)) else None
+    return converted_path(known) if known and _verified_content(converted_path(known)) else None
 
 
 def _convert(checkpoint: Checkpoint) -> tuple[str, dict[str, np.ndarray]]:
+    """The source file's sha256 and its conversion, from the verified download."""
     source, sha256 = hub.download_verified(checkpoint)
     if not checkpoint.sha256:
         # The ref only saves a request next time; load_converted warns about the folder.
         with contextlib.suppress(OSError):
             write_text_atomic(_ref_path(checkpoint), sha256)
-    return converted_path(sha256), convert.read_checkpoint(source, format=checkpoint.format)
+    return sha256, convert.read_checkpoint(source, format=checkpoint.format)
 
 
-def _metadata(checkpoint: Checkpoint, target: str) -> dict:
+def _metadata(checkpoint: Checkpoint, source_sha256: str) -> dict:
     return {
         "source": hub.where(checkpoint),
-        "source_sha256": os.path.basename(target).split("-c")[0],
+        "source_sha256": source_sha256,
         "converter_version": str(convert.CONVERTER_VERSION),
         "keras_resnet_version": __version__,
     }
@@ -133,7 +137,7 @@ def store(state: dict[str, np.ndarray], path: str, metadata: dict | None = None)
         >>> import tempfile
         >>> path = os.path.join(tempfile.mkdtemp(), "w.safetensors")
         >>> _ = store({"dense/kernel": np.ones((2, 1), "float32")}, path)
-        >>> _verified(path)
+        >>> _verified_content(path) is not None
         True
     """
     save_state(state, path, metadata)
@@ -152,22 +156,25 @@ def _drop(path: str, why: str) -> None:
             os.remove(item)
 
 
-def _verified(path: str) -> bool:
-    """Whether ``path`` exists and matches the sha256 recorded when it was written; a file
-    that does not is reported and removed (False)."""
+def _verified_content(path: str) -> bytes | None:
+    """The bytes of ``path`` when it exists and matches the sha256 recorded when it was
+    written (read once: hashed and then parsed from memory); a file that does not is reported
+    and removed (None)."""
     if not os.path.isfile(path):
-        return False
+        return None
     try:
         with open(_digest_path(path)) as handle:
             recorded = handle.read().strip()
     except OSError:
         _drop(path, "no sha256 was recorded for it")
-        return False
-    actual = sha256_file(path)
+        return None
+    with open(path, "rb") as handle:
+        content = handle.read()
+    actual = hashlib.sha256(content).hexdigest()
     if actual != recorded:
         _drop(path, f"its sha256 is {actual}, recorded {recorded}")
-        return False
-    return True
+        return None
+    return content
 
 
 def save_state(state: dict[str, np.ndarray], path: str, metadata: dict | None = None) -> None:

@@ -1,9 +1,9 @@
 """Put weights into a built model: None, a local file, a zoo name or an ``hf://`` repo.
 
-``resolve_weights`` decides once what ``weights=`` means (None, a local file or a
-``Checkpoint``) before the model is built and before any download, so a mistake (weights
-for another depth, variant or shortcut; a pickle) costs nothing; ``load_weights`` then
-fills the built model.
+``resolve_weights`` decides once what ``weights=`` means (a ``ResolvedWeights``: nothing, a
+local file or a ``Checkpoint``) before the model is built and before any download, so a
+mistake (weights for another depth, variant or shortcut; a pickle) costs nothing;
+``load_weights`` then fills the built model.
 """
 
 from __future__ import annotations
@@ -32,13 +32,13 @@ _KERAS_SUFFIXES = (".weights.h5", ".keras")
 
 
 @dataclasses.dataclass(frozen=True)
-class Target:
+class ModelLayout:
     """What a checkpoint must fit: the model's arch name and the options that shape it.
 
     ``variant`` is None where it changes nothing (basic-block nets).
 
     Example:
-        >>> Target("resnet50", variant="v1").shortcut
+        >>> ModelLayout("resnet50", variant="v1").shortcut
         'B'
     """
 
@@ -47,6 +47,20 @@ class Target:
     shortcut: str = "B"
     include_top: bool = True
     classes: int = 1000
+
+
+@dataclasses.dataclass(frozen=True)
+class ResolvedWeights:
+    """What ``weights=`` resolved to: a zoo ``checkpoint``, the ``path`` of a local file, or
+    neither (random weights).
+
+    Example:
+        >>> ResolvedWeights().checkpoint is None, ResolvedWeights(path="w.weights.h5").path
+        (True, 'w.weights.h5')
+    """
+
+    checkpoint: Checkpoint | None = None
+    path: str | None = None
 
 
 def _is_local_path(weights: str) -> bool:
@@ -63,12 +77,12 @@ def _is_local_path(weights: str) -> bool:
     )
 
 
-def check_fits(checkpoint: Checkpoint, target: Target) -> None:
-    """Refuse, before any download, a checkpoint whose layout differs from ``target``'s
+def check_fits(checkpoint: Checkpoint, layout: ModelLayout) -> None:
+    """Refuse, before any download, a checkpoint whose layout differs from ``layout``
     (arch, variant, shortcut, include_top, classes): the one place the zoo checks it.
 
     Example:
-        >>> check_fits(Checkpoint("resnet50.x", "resnet50"), Target("resnet50", "v1"))
+        >>> check_fits(Checkpoint("resnet50.x", "resnet50"), ModelLayout("resnet50", "v1"))
         Traceback (most recent call last):
         ...
         ValueError: The checkpoint 'resnet50.x' is variant 'v1.5' (every ImageNet \
@@ -77,13 +91,13 @@ with variant='v1'. Pass `variant='v1.5'` (keras.applications' Caffe-converted `.
 load into variant='v1').
     """
     name = checkpoint.name
-    if checkpoint.arch != target.arch:
+    if checkpoint.arch != layout.arch:
         raise ValueError(
-            f"The checkpoint {name!r} holds weights for {checkpoint.arch}, not {target.arch}. "
+            f"The checkpoint {name!r} holds weights for {checkpoint.arch}, not {layout.arch}. "
             f"Build {checkpoint.arch} instead, or pick weights from "
-            f"{registry.list_weights(target.arch) or 'none'}. Received: weights={name!r}"
+            f"{registry.list_weights(layout.arch) or 'none'}. Received: weights={name!r}"
         )
-    if target.variant is not None and checkpoint.variant != target.variant:
+    if layout.variant is not None and checkpoint.variant != layout.variant:
         hint = (
             "every ImageNet checkpoint on the Hub is v1.5 (torchvision's stride on the 3x3)"
             if checkpoint.variant == "v1.5"
@@ -91,31 +105,31 @@ load into variant='v1').
         )
         v1_hint = (
             " (keras.applications' Caffe-converted `.h5` weights load into variant='v1')"
-            if target.variant == "v1"
+            if layout.variant == "v1"
             else ""
         )
         raise ValueError(
             f"The checkpoint {name!r} is variant {checkpoint.variant!r} ({hint}), but the "
-            f"model was built with variant={target.variant!r}. Pass "
+            f"model was built with variant={layout.variant!r}. Pass "
             f"`variant={checkpoint.variant!r}`{v1_hint}."
         )
-    if target.shortcut != checkpoint.shortcut:
+    if layout.shortcut != checkpoint.shortcut:
         raise ValueError(
             f"The checkpoint {name!r} was trained with shortcut {checkpoint.shortcut!r}, but "
-            f"the model was built with shortcut={target.shortcut!r}: its layers would not "
+            f"the model was built with shortcut={layout.shortcut!r}: its layers would not "
             f"match. Pass `shortcut={checkpoint.shortcut!r}` or `weights=None`."
         )
-    if target.include_top and target.classes != checkpoint.num_classes:
+    if layout.include_top and layout.classes != checkpoint.num_classes:
         raise ValueError(
             f"If using `weights={name!r}` with `include_top=True`, `classes` should be "
-            f"{checkpoint.num_classes}. Received: classes={target.classes}"
+            f"{checkpoint.num_classes}. Received: classes={layout.classes}"
         )
 
 
-def resolve_weights(weights, *, target: Target) -> str | Checkpoint | None:
-    """What ``weights=`` means for a model described by ``target``, decided once, before the
-    model is built and before any weights are downloaded: None, the path of a local file, or
-    a ``Checkpoint`` that fits ``target``.
+def resolve_weights(weights, *, layout: ModelLayout) -> ResolvedWeights:
+    """What ``weights=`` means for a model described by ``layout``, decided once, before the
+    model is built and before any weights are downloaded: nothing, the path of a local file,
+    or a ``Checkpoint`` that fits ``layout``.
 
     Accepts None, ``"imagenet"``, a tag (``"a1_in1k"``), a full checkpoint name
     (``"resnet50.a1_in1k"``), ``"hf://owner/repo[@revision]"`` (its config.json is read) or an
@@ -123,9 +137,10 @@ def resolve_weights(weights, *, target: Target) -> str | Checkpoint | None:
     ``.h5`` file. Pickles are refused.
 
     Example:
-        >>> resolve_weights("imagenet", target=Target("resnet50", variant="v1.5")).name
+        >>> v15 = ModelLayout("resnet50", variant="v1.5")
+        >>> resolve_weights("imagenet", layout=v15).checkpoint.name
         'resnet50.tv_in1k'
-        >>> resolve_weights("imagenet", target=Target("resnet50", variant="v1"))
+        >>> resolve_weights("imagenet", layout=ModelLayout("resnet50", variant="v1"))
         Traceback (most recent call last):
         ...
         ValueError: The checkpoint 'resnet50.tv_in1k' is variant 'v1.5' (every ImageNet \
@@ -134,10 +149,10 @@ with variant='v1'. Pass `variant='v1.5'` (keras.applications' Caffe-converted `.
 load into variant='v1').
     """
     if weights is None:
-        return None
+        return ResolvedWeights()
     if isinstance(weights, Checkpoint):
-        check_fits(weights, target)
-        return weights
+        check_fits(weights, layout)
+        return ResolvedWeights(checkpoint=weights)
     if not isinstance(weights, str | os.PathLike):
         raise ValueError(
             "The `weights` argument should be either `None` (random initialization), "
@@ -147,25 +162,24 @@ load into variant='v1').
         )
     path = os.fspath(weights)
     if path.startswith("hf://"):
-        registry.parse_hf_url(path)
-        from keras_resnet.zoo import hub  # the Hub client loads on the first download
+        from keras_resnet.zoo import hub  # the Hub client itself loads on the first download
 
-        checkpoint = hub.checkpoint_from_hf(path)
+        checkpoint = hub.checkpoint_from_hf(path)  # a bad id is refused before any request
     elif not _is_local_path(path):
-        checkpoint = registry.resolve(path, arch=target.arch)
+        checkpoint = registry.resolve(path, arch=layout.arch)
     else:
-        _check_local_file(path, target)
-        return path
-    check_fits(checkpoint, target)
-    return checkpoint
+        _check_local_file(path, layout)
+        return ResolvedWeights(path=path)
+    check_fits(checkpoint, layout)
+    return ResolvedWeights(checkpoint=checkpoint)
 
 
-def _check_local_file(path: str, target: Target) -> None:
+def _check_local_file(path: str, layout: ModelLayout) -> None:
     check_weight_file(path, "weights")
-    if is_legacy_h5(path) and target.variant not in (None, "v1"):
+    if is_legacy_h5(path) and layout.variant not in (None, "v1"):
         raise ValueError(
             "A legacy keras.applications `.h5` file holds v1 weights (the paper's Caffe models: "
-            f"stride on the first 1x1), but the model was built with variant={target.variant!r}. "
+            f"stride on the first 1x1), but the model was built with variant={layout.variant!r}. "
             f"Pass `variant='v1'`. Received: weights={path!r}"
         )
 
@@ -230,7 +244,7 @@ the model 'resnet20': 11 of the model's layers are missing from it (e.g. ['add',
     )
 
 
-def load_weights(model: keras.Model, weights: str | Checkpoint | None) -> keras.Model:
+def load_weights(model: keras.Model, weights: ResolvedWeights) -> keras.Model:
     """Fill ``model`` with what ``resolve_weights`` returned, and return it.
 
     A ``Checkpoint`` downloads once (verified, converted, cached under ``$KERAS_HOME``);
@@ -239,20 +253,19 @@ def load_weights(model: keras.Model, weights: str | Checkpoint | None) -> keras.
 
     Example:
         >>> model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
-        >>> load_weights(model, None) is model
+        >>> load_weights(model, ResolvedWeights()) is model
         True
     """
-    if weights is None:
-        return model
-    if isinstance(weights, Checkpoint):
+    checkpoint, path = weights.checkpoint, weights.path
+    if checkpoint is not None:
         from keras_resnet.zoo import cache  # the Hub client loads on the first download
 
-        state = cache.load_converted(weights)
-        convert.assign(model, state, source=f"The checkpoint {weights.name!r}")
-    elif weights.lower().endswith(_KERAS_SUFFIXES):
-        check_layer_names(model, weights)
-        with reading(weights, "Keras weights"):
-            model.load_weights(weights)
-    else:
-        convert.assign(model, convert.read_checkpoint(weights), source=f"The file {weights!r}")
+        state = cache.load_converted(checkpoint)
+        convert.assign(model, state, source=f"The checkpoint {checkpoint.name!r}")
+    elif path is not None and path.lower().endswith(_KERAS_SUFFIXES):
+        check_layer_names(model, path)
+        with reading(path, "Keras weights"):
+            model.load_weights(path)
+    elif path is not None:
+        convert.assign(model, convert.read_checkpoint(path), source=f"The file {path!r}")
     return model

@@ -172,7 +172,18 @@ def is_pretrained_name(weights: str) -> bool:
         (True, True)
     """
     tags = {c.tag for c in _entries().values()}
-    return weights == "imagenet" or weights in tags or weights in _entries()
+    return tag_of(weights) in tags or weights in _entries()
+
+
+def tag_of(weights: str) -> str:
+    """The tag ``weights`` names: ``"imagenet"`` is the default tag (the one place it is
+    recognised), anything else names itself.
+
+    Example:
+        >>> tag_of("imagenet"), tag_of("a1_in1k")
+        ('tv_in1k', 'a1_in1k')
+    """
+    return default_tag() if weights == "imagenet" else weights
 
 
 def resolve(weights: str, *, arch: str) -> Checkpoint:
@@ -198,8 +209,7 @@ def resolve(weights: str, *, arch: str) -> Checkpoint:
         )
     if weights in _entries():  # a full name: whether it fits is loading.check_fits' call
         return _entries()[weights]
-    tag = default_tag() if weights == "imagenet" else weights
-    name = f"{arch}.{tag}"
+    name = f"{arch}.{tag_of(weights)}"
     if name not in _entries():
         tags = ["imagenet", *(n.split(".", 1)[1] for n in available)]
         raise unknown_name(

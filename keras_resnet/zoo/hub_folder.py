@@ -44,7 +44,7 @@ model = keras_resnet.get_model("{arch}", weights="hf://<this repo>", variant="{v
 """
 
 
-def export(
+def write_hub_folder(
     state: dict[str, np.ndarray],
     out_dir: str,
     *,
@@ -63,7 +63,7 @@ def export(
     Example:
         >>> import tempfile
         >>> state = {"conv1_conv/kernel": np.zeros((3, 3, 3, 16), "float32")}
-        >>> config = export(state, tempfile.mkdtemp(), arch="resnet20", shortcut="A")
+        >>> config = write_hub_folder(state, tempfile.mkdtemp(), arch="resnet20", shortcut="A")
         >>> config["library_name"], config["format"], len(config["sha256"])
         ('keras_resnet', 'keras_resnet', 64)
     """
