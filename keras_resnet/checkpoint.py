@@ -6,8 +6,8 @@ One constructor per origin: ``from_registry`` (registry.json), ``from_registrati
 ``from_dict`` (what ``to_dict`` wrote, e.g. inside a ``.keras`` file). A model built with
 pretrained weights, or trained by ``keras_resnet.recipes``, carries its checkpoint as
 ``model.checkpoint``, and every consumer (``preprocess_input(model=)``, ``data.load``,
-``recipes.evaluate``, ``predict``) reads it from there. A leaf: it imports only the
-vocabulary, so models, data, the zoo and the recipes all use it.
+``recipes.evaluate``, ``predict``) reads it from there. It imports only two leaves (the
+vocabulary and ``weight_files``), so models, data, the zoo and the recipes all use it.
 
 The preprocessing keys a checkpoint may state (timm's ``pretrained_cfg`` names) and their
 checks live here too: ``preprocessing_values`` / ``check_preprocessing`` for the values,

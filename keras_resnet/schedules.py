@@ -83,6 +83,8 @@ class WarmupUntilError(keras.callbacks.Callback):
 
     Example:
         >>> callback = WarmupUntilError(PaperSchedule([0.1], [], 0.01, 400), threshold=0.8)
+        >>> callback.ended_at is None  # the step the warm-up ended at, once it has
+        True
     """
 
     def __init__(self, schedule: PaperSchedule, threshold: float = 0.8, metric: str = "accuracy"):

@@ -190,44 +190,104 @@ def test_an_unknown_dataset_is_named_by_the_callers_argument():
     _raises(["`dataset`", *expected], recipes.predict_files, None, [], dataset="fashonmnist")
 
 
-def test_schedules_recipes_and_inputs_are_checked_where_they_are_made():
+def _recipe(model="resnet20", **options):
+    """A Recipe of ``model`` on CIFAR-10 with one LR and ``options``."""
+    from keras_resnet import recipes
+
+    options = {"lr_values": (0.1,), "lr_boundaries": (), **options}
+    return recipes.Recipe("x", model, "cifar10", **options)
+
+
+def _schedule(*args, **kwargs):
+    from keras_resnet import recipes
+
+    return recipes.PaperSchedule(*args, **kwargs)
+
+
+def _warmup_callback(threshold):
+    from keras_resnet import recipes
+
+    return recipes.WarmupUntilError(recipes.PaperSchedule((0.1,), ()), threshold=threshold)
+
+
+def _preprocess(shape):
     import numpy as np
 
-    from keras_resnet import data, recipes
+    return keras_resnet.preprocess_input(np.zeros(shape))
 
-    _raises(["`values`", "`boundaries`", r"boundaries=\(1, 2\)"],
-            recipes.PaperSchedule, (0.1, 0.01), (1, 2))  # fmt: skip
-    _raises(["`boundaries`", r"boundaries=\(20, 10\)"],
-            recipes.PaperSchedule, (0.1, 0.01, 0.001), (20, 10))  # fmt: skip
-    _raises(["`warmup_steps`", "warmup_steps=-1"], recipes.PaperSchedule, (0.1,), (), 0.01, -1)
-    schedule = recipes.PaperSchedule((0.1,), ())
-    _raises(["`threshold`", "threshold=80"], recipes.WarmupUntilError, schedule, threshold=80)
-    # A recipe naming an unknown model fails when made, before train() writes recipe.json.
-    _raises(["`model`", "model='resnet21'"], recipes.Recipe, "x", "resnet21", "cifar10")
-    _raises(["`lr_values`", "`lr_boundaries`"],
-            recipes.Recipe, "x", "resnet20", "cifar10", lr_values=(0.1,))  # fmt: skip
-    _raises(["`steps`", "steps=0"], recipes.Recipe, "x", "resnet20", "cifar10", steps=0)
-    # Values that would train silently wrong (a negative LR, 0 read as the default) or fail
-    # in Keras' words after the run folder is made.
-    for field, value, message in [
-        ("lr_values", (-0.1,), r"learning rates above 0. Received: lr_values=\(-0.1,\)"),
-        ("lr_boundaries", ("x",), r"`lr_boundaries`.*iterations"),
-        ("momentum", 1.5, "momentum=1.5"),
-        ("weight_decay", -1e-4, "weight_decay=-0.0001"),
-        ("label_smoothing", 2.0, r"\[0, 1\). Received: label_smoothing=2.0"),
-        ("warmup_lr", -0.01, "warmup_lr=-0.01"),
-        ("warmup_until_error", 3, "warmup_until_error=3"),
-        ("steps_per_epoch", 0, "steps_per_epoch=0"),
-        ("plateau", "yes", "plateau='yes'"),
-        ("mixed_precision", "float64", "mixed_precision='float64'"),
-    ]:
-        options = {"lr_values": (0.1,), "lr_boundaries": (), field: value}
-        if field == "lr_boundaries":
-            options["lr_values"] = (0.1, 0.01)
-        _raises([f"`{field}`", message], recipes.Recipe, "x", "resnet20", "cifar10", **options)
-    _raises(["`scale`", "scale=-1"], recipes.PaperSchedule, (0.1,), (), scale=-1)
-    _raises(["`warmup_steps`", "warmup_steps='x'"], recipes.PaperSchedule, (0.1,), (), 0.01, "x")
-    _raises(
-        ["`x`", "RGB", r"\(1, 4, 4, 2\)"], keras_resnet.preprocess_input, np.zeros((1, 4, 4, 2))
-    )
-    _raises(["`image_size`", "image_size=0"], data.load, "fashion_mnist", image_size=0)
+
+def _load(**options):
+    from keras_resnet import data
+
+    return data.load("fashion_mnist", **options)
+
+
+# Values that would train silently wrong (a negative LR, 0 read as the default) or fail in
+# Keras' words after the run folder is made: each refused where it is made, before train()
+# writes recipe.json.
+@pytest.mark.parametrize(
+    ("make", "parts"),
+    [
+        (
+            lambda: _schedule((0.1, 0.01), (1, 2)),
+            ["`values`", "`boundaries`", r"boundaries=\(1, 2\)"],
+        ),
+        (
+            lambda: _schedule((0.1, 0.01, 0.001), (20, 10)),
+            ["`boundaries`", r"boundaries=\(20, 10\)"],
+        ),
+        (lambda: _schedule((0.1,), (), 0.01, -1), ["`warmup_steps`", "warmup_steps=-1"]),
+        (lambda: _schedule((0.1,), (), 0.01, "x"), ["`warmup_steps`", "warmup_steps='x'"]),
+        (lambda: _schedule((0.1,), (), scale=-1), ["`scale`", "scale=-1"]),
+        (lambda: _warmup_callback(80), ["`threshold`", "threshold=80"]),
+        (lambda: _recipe(model="resnet21"), ["`model`", "model='resnet21'"]),
+        (lambda: _recipe(lr_values=(0.1, 0.01)), ["`lr_values`", "`lr_boundaries`"]),
+        (lambda: _recipe(steps=0), ["`steps`", "steps=0"]),
+        (
+            lambda: _recipe(lr_values=(-0.1,)),
+            [r"learning rates above 0. Received: lr_values=\(-0.1,\)"],
+        ),
+        (
+            lambda: _recipe(lr_values=(0.1, 0.01), lr_boundaries=("x",)),
+            [r"`lr_boundaries`.*iterations"],
+        ),
+        (lambda: _recipe(momentum=1.5), ["`momentum`", "momentum=1.5"]),
+        (lambda: _recipe(weight_decay=-1e-4), ["`weight_decay`", "weight_decay=-0.0001"]),
+        (lambda: _recipe(label_smoothing=2.0), [r"\[0, 1\). Received: label_smoothing=2.0"]),
+        (lambda: _recipe(warmup_lr=-0.01), ["`warmup_lr`", "warmup_lr=-0.01"]),
+        (lambda: _recipe(warmup_until_error=3), ["`warmup_until_error`", "warmup_until_error=3"]),
+        (lambda: _recipe(steps_per_epoch=0), ["`steps_per_epoch`", "steps_per_epoch=0"]),
+        (lambda: _recipe(plateau="yes"), ["`plateau`", "plateau='yes'"]),
+        (
+            lambda: _recipe(mixed_precision="float64"),
+            ["`mixed_precision`", "mixed_precision='float64'"],
+        ),
+        (lambda: _preprocess((1, 4, 4, 2)), ["`x`", "RGB", r"\(1, 4, 4, 2\)"]),
+        (lambda: _load(image_size=0), ["`image_size`", "image_size=0"]),
+    ],
+    ids=[
+        "schedule-length",
+        "schedule-order",
+        "warmup-negative",
+        "warmup-not-int",
+        "scale",
+        "threshold",
+        "recipe-model",
+        "recipe-pieces",
+        "recipe-steps",
+        "lr-negative",
+        "boundary-not-int",
+        "momentum",
+        "weight-decay",
+        "label-smoothing",
+        "warmup-lr",
+        "warmup-until-error",
+        "steps-per-epoch",
+        "plateau",
+        "mixed-precision",
+        "preprocess-channels",
+        "load-image-size",
+    ],
+)
+def test_schedules_recipes_and_inputs_are_checked_where_they_are_made(make, parts):
+    _raises(parts, make)
