@@ -20,9 +20,9 @@ def _all(ds):
 
 
 def test_fashion_mnist_splits_and_classes(fashion_dir):
-    about = data.info("fashion_mnist", fashion_dir)
-    assert about["splits"] == {"train": 60_000, "test": 10_000}
-    assert about["classes"] == 10 and about["class_names"][0] == "T-shirt/top"
+    info = data.info("fashion_mnist", fashion_dir)
+    assert info["splits"] == {"train": 60_000, "test": 10_000}
+    assert info["classes"] == 10 and info["class_names"][0] == "T-shirt/top"
     images, labels = _all(data.load("fashion_mnist", "test", batch_size=2000, data_dir=fashion_dir))
     assert images.shape == (10_000, 32, 32, 1) and images.dtype == np.float32
     assert np.bincount(labels).tolist() == [1000] * 10

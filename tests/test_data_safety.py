@@ -262,8 +262,8 @@ def test_a_runs_own_model_file_is_a_weights_file(failed_at_the_end, fashion_dir)
     best = os.path.join(failed_at_the_end, "best.keras")
     with zipfile.ZipFile(best) as archive:  # a trained model: its optimizer's state is saved
         assert b"optimizer" in archive.read("model.weights.h5")
-    about = keras_resnet.data.info("fashion_mnist", fashion_dir)
-    model = train_module._build_model(recipes.get(RECIPE), about, best)  # train --weights
+    info = keras_resnet.data.info("fashion_mnist", fashion_dir)
+    model = train_module._build_model(recipes.get(RECIPE), info, best)  # train --weights
     saved = keras.saving.load_model(best)
     pairs = zip(model.get_weights(), saved.get_weights(), strict=True)
     assert all(np.array_equal(a, b) for a, b in pairs)

@@ -106,14 +106,13 @@ def test_cifar_binary_archives_are_read_without_unpacking(tmp_path):
 
 def test_evaluate_and_predict_from_memory_give_the_tfdata_paths_views(fashion_dir):
     from keras_resnet.data import evaluation
-    from keras_resnet.recipes.evaluation import _ten_views
     from keras_resnet.recipes.predict import _in_memory_view, _tfds_view
 
     train, _ = memory.arrays("fashion_mnist", "train", data_dir=fashion_dir)
     images, _ = memory.arrays("fashion_mnist", "test", data_dir=fashion_dir)
     x = on_device.cifar_inputs(images[:3], memory.pixel_mean(train), 32)
     theirs = [evaluation.ten_crop(tf.pad(image, [[4, 4], [4, 4], [0, 0]]), 32) for image in x]
-    ours = np.asarray(_ten_views(x, 32))
+    ours = np.asarray(on_device.ten_views(x, 32))
     np.testing.assert_array_equal(ours, np.concatenate(theirs))  # 10 views per image, in order
     mine, names, channels = _in_memory_view("fashion_mnist", fashion_dir, 32)
     tfds_view, tfds_names, tfds_channels = _tfds_view("fashion_mnist", fashion_dir, 32)

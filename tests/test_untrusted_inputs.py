@@ -287,15 +287,15 @@ def test_int8_calibration_is_checked_and_export_never_downloads_a_dataset(tmp_pa
     import tensorflow as tf
 
     from keras_resnet import deploy
-    from keras_resnet.deploy import artifacts
+    from keras_resnet.deploy import formats
     from keras_resnet.recipes.training import trained_checkpoint
 
     model, path = keras_resnet.ResNet20(), str(tmp_path / "m.onnx")
     huge = tf.data.Dataset.from_tensor_slices(np.full((8, 32, 32, 3), 3e38, "float32"))
     with pytest.raises(ValueError, match=r"values up to 3e\+38 in magnitude"):
         deploy.export(model, path, format="onnx", quantize="int8", calibration=huge)
-    about = {"classes": 10, "class_names": [str(i) for i in range(10)]}
-    carried = trained_checkpoint(recipes.get("cifar10_resnet20"), about, (32, 32, 3))
+    info = {"classes": 10, "class_names": [str(i) for i in range(10)]}
+    carried = trained_checkpoint(recipes.get("cifar10_resnet20"), info, (32, 32, 3))
     model.checkpoint = carried
     with pytest.raises(ValueError, match=r"; the given `calibration` holds no images\."):
         deploy.export(model, path, format="onnx", quantize="int8", calibration=huge.take(0))
@@ -317,10 +317,10 @@ def test_int8_calibration_is_checked_and_export_never_downloads_a_dataset(tmp_pa
     class WriteReachedError(Exception):
         pass
 
-    def stop(network, format, temporary, quantize, images):
+    def stop(adapter, network, temporary, quantize, images):
         raise WriteReachedError(images)
 
-    monkeypatch.setattr(artifacts.runtimes, "write", stop)
+    monkeypatch.setattr(formats.ExportFormat, "write", stop)
     with pytest.raises(
         WriteReachedError
     ) as written:  # checked on random inputs, nothing downloaded
@@ -405,8 +405,8 @@ def test_a_jax_evaluation_prints_one_progress_line_and_no_int64_warning(tmp_path
     from keras_resnet.schedules import PaperSchedule
 
     model = keras_resnet.ResNet20(input_shape=(32, 32, 1))
-    about = {"classes": 10, "class_names": [str(i) for i in range(10)]}
-    model.checkpoint = trained_checkpoint(recipes.get("fashion_mnist_resnet20"), about,
+    info = {"classes": 10, "class_names": [str(i) for i in range(10)]}
+    model.checkpoint = trained_checkpoint(recipes.get("fashion_mnist_resnet20"), info,
                                           (32, 32, 1))  # fmt: skip
     schedule = PaperSchedule([0.1, 0.01], [10], warmup_lr=0.01, warmup_steps=2)
     model.compile(optimizer=keras.optimizers.SGD(schedule), loss="sparse_categorical_crossentropy")
