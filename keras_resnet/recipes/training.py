@@ -219,9 +219,9 @@ def train(
         done = work.resume_epochs(num_epochs, per_epoch) if finished is None else 0
         if seed is not None:
             keras.utils.set_random_seed(seed)
-        training_data = source.training_data(  # a resumed seeded run's data starts where its
-            recipe, batch_size=global_batch, seed=seed,  # epochs ended
-            validation_steps=validation_steps,
+        # A resumed seeded run's data starts where its finished epochs ended.
+        training_data = source.training_data(
+            recipe, batch_size=global_batch, seed=seed, validation_steps=validation_steps,
             start_step=done * per_epoch if seed is not None else 0,
         )  # fmt: skip
         policy = mixed_precision or recipe.mixed_precision
