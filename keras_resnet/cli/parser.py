@@ -9,7 +9,7 @@ from keras_resnet.cli import finetune as cli_finetune
 from keras_resnet.cli import weights as cli_weights
 from keras_resnet.cli.checks import positive_int
 from keras_resnet.cli.output import add_json_option
-from keras_resnet.deploy.formats import QUANTIZATIONS
+from keras_resnet.deploy.formats import FORMATS
 from keras_resnet.recipes.run_options import command_line_options
 from keras_resnet.version import __version__
 
@@ -169,17 +169,14 @@ def _add_export(commands) -> None:
         commands, "export", "write a saved model for TF Serving, ONNX, OpenVINO or LiteRT, checked"
     )
     export.add_argument("model", help="a .keras file (e.g. runs/RECIPE/best.keras)")
+    files = ", ".join(f"{f.suffix} ({name})" for name, f in FORMATS.items() if f.suffix)
+    folders = ", ".join(name for name, f in FORMATS.items() if not f.suffix)
+    export.add_argument("output", help=f"a folder ({folders}) or a file: {files}")
+    export.add_argument("--format", choices=list(FORMATS), default="tf_saved_model")
+    quantized = {name: [q for q in f.quantizations if q] for name, f in FORMATS.items()}
     export.add_argument(
-        "output", help="a folder (tf_saved_model) or a .tflite, .onnx or .xml (openvino) file"
-    )
-    export.add_argument(
-        "--format",
-        choices=list(QUANTIZATIONS),
-        default="tf_saved_model",
-    )
-    export.add_argument(
-        "--quantize", choices=sorted({q for qs in QUANTIZATIONS.values() for q in qs if q}),
-        help="litert: float16, int8; onnx: int8; openvino: int8, bfloat16",
+        "--quantize", choices=sorted({q for qs in quantized.values() for q in qs}),
+        help="; ".join(f"{name}: {', '.join(qs)}" for name, qs in quantized.items() if qs),
     )  # fmt: skip
     export.add_argument(
         "--calibration", metavar="DATASET[:SPLIT]",
