@@ -160,7 +160,7 @@ def _check_arguments(arch, image_size, batch_size, epochs, head_epochs, seed, le
     for name, value in (("image_size", image_size), ("batch_size", batch_size),
                         ("epochs", epochs), ("workers", workers)):  # fmt: skip
         check_positive(name, value, allow_none=False)
-    RunOptions(epochs=epochs, batch_size=batch_size, seed=seed, mixed_precision=mixed_precision)
+    RunOptions(seed=seed, mixed_precision=mixed_precision)  # (epochs, batch: checked above)
     head_epochs = max(1, epochs // 2) if head_epochs is None else head_epochs
     if isinstance(head_epochs, bool) or not isinstance(head_epochs, int):
         head_epochs = -1

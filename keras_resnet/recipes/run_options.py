@@ -86,7 +86,7 @@ class RunOptions:
             ...                                               50_000)
             (20, 2)
         """
-        batch = self.batch_size or recipe.batch_size
+        batch = self.global_batch(recipe)
         per_epoch = (
             self.steps_per_epoch or recipe.steps_per_epoch or math.ceil(train_examples / batch)
         )
@@ -95,6 +95,16 @@ class RunOptions:
         check_whole_epochs(total, per_epoch)
         self._check_steps_per_execution(per_epoch)
         return per_epoch, total // per_epoch
+
+    def global_batch(self, recipe) -> int:
+        """The batch across replicas: ``batch_size``, else the recipe's.
+
+        Example:
+            >>> from keras_resnet.recipes import registry
+            >>> RunOptions().global_batch(registry.get("cifar10_resnet20"))
+            128
+        """
+        return self.batch_size or recipe.batch_size
 
     def _check_steps_per_execution(self, per_epoch: int) -> None:
         import keras  # the run's backend decides; plan() runs once Keras has started

@@ -202,7 +202,7 @@ def train(
                          steps_per_execution=steps_per_execution)  # fmt: skip
     seed = deterministic_seed(deterministic, seed)
     strategy = resolve_strategy(strategy)
-    global_batch = batch_size or recipe.batch_size
+    global_batch = options.global_batch(recipe)
     folder = RunFolder(output_dir)
     source = DataSource.choose(pipeline, recipe.dataset, folder, data_dir)
     per_epoch, num_epochs = options.plan(recipe, source.info["splits"]["train"])
